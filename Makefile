@@ -1,0 +1,39 @@
+# The course: `make html` builds the text and the deck, `make test` tests.
+# Each target creates .venv/ and installs the pinned dependencies when missing.
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.coursekit-installed
+BUILD   := _build
+SPHINX  := $(PY) -m sphinx -c . -W --keep-going -q -j 1
+SPHINXOPTS ?=
+
+.PHONY: help html revealjs text test lint clean distclean
+
+help:
+	@echo "make html      build the HTML text and the deck into $(BUILD)/html/"
+	@echo "make revealjs  build the deck alone into $(BUILD)/html/slides/"
+	@echo "make test      run the test suite"
+	@echo "make clean     remove $(BUILD)/"
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+html: $(STAMP)
+	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(BUILD)/html
+	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(BUILD)/html/slides
+
+revealjs: $(STAMP)
+	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(BUILD)/html/slides
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(VENV)

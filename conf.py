@@ -1,0 +1,67 @@
+"""Sphinx configuration of the course: one source, an HTML text and a deck.
+
+Sources are in docs/; this file sits at the top of the repository and the
+Makefile passes ``-c .``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+project = "Apprentissage profond"
+author = "L'équipe du cours"
+copyright = "2026, L'équipe du cours"
+language = "fr"
+
+extensions = [
+    "myst_nb",
+    "sphinx_copybutton",
+    "sphinx_revealjs",
+    "coursekit",
+]
+
+exclude_patterns = ["images/*.py", "**/.ipynb_checkpoints"]
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
+suppress_warnings: list[str] = []
+
+# --- HTML text ---------------------------------------------------------------
+html_theme = "furo"
+html_title = "Apprentissage profond — cours"
+html_static_path = ["docs/_static"]
+html_css_files = ["course.css"]
+html_last_updated_fmt = None
+html_copy_source = False
+
+# --- Deck (sphinx-revealjs) --------------------------------------------------
+revealjs_style_theme = "white"
+revealjs_static_path = ["docs/_static"]
+revealjs_css_files = [
+    "revealjs/plugin/highlight/monokai.css",
+    "deck.css",
+]
+revealjs_use_section_ids = True
+revealjs_script_conf = {
+    "width": 1280,
+    "height": 720,
+    "margin": 0.04,
+    "slideNumber": "c/t",
+    "hash": True,
+    "center": False,
+    "transition": "none",
+}
+revealjs_script_plugins = [
+    {"name": "RevealHighlight", "src": "revealjs/plugin/highlight/highlight.js"},
+    {"name": "RevealNotes", "src": "revealjs/plugin/notes/notes.js"},
+]
+
+# --- Notebooks (myst-nb) -----------------------------------------------------
+myst_enable_extensions = ["dollarmath", "colon_fence"]
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True

@@ -1,0 +1,43 @@
+"""Every coursekit configuration value, declared once, with a type and a help."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+#: name -> (default, rebuild, types, help)
+CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
+    "coursekit_figures_dir": (
+        "images",
+        "env",
+        (str,),
+        "Folder, relative to the source dir, whose *.py scripts draw the "
+        "figure of the same name (*.png) at build time.",
+    ),
+    "coursekit_figure_timeout": (
+        120,
+        "",
+        (int,),
+        "Seconds a figure script may run before the build fails.",
+    ),
+    "coursekit_slide_continuation": (
+        " (suite)",
+        "env",
+        (str,),
+        "Suffix added to a section title repeated on a slide that starts mid-section.",
+    ),
+    "coursekit_inline_math_suffixes": (
+        [".rst"],
+        "env",
+        (list,),
+        "Source suffixes in which $$…$$ inside a sentence is inline math.",
+    ),
+}
+
+
+def setup_config(app: Sphinx) -> None:
+    """Declare the configuration values listed in :data:`CONFIG_VALUES`."""
+    for name, (default, rebuild, types, help_text) in CONFIG_VALUES.items():
+        app.add_config_value(name, default, rebuild, types=types, description=help_text)

@@ -1,0 +1,154 @@
+"""Pure core of the slide model: cut a docutils doctree into slides.
+
+The lecturer's rule: a ``.. slide::`` marker starts a slide, which runs until
+the next marker. Headings do not start slides. This module knows nothing of
+Sphinx; it takes a doctree and returns new section nodes, one per slide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from docutils import nodes
+
+
+class slide_marker(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
+    """Where the lecturer wrote ``.. slide::``. Its ``ids`` hold the slide anchor."""
+
+
+#: Nodes that show nothing by themselves: a slide made only of these is empty.
+INVISIBLE = (nodes.target, nodes.comment, nodes.substitution_definition, slide_marker)
+
+
+@dataclass
+class Slide:
+    """One slide before it becomes a node.
+
+    ``title`` is the heading the slide starts with, or the title of the
+    section it continues (then ``continued`` is true). ``items`` are, in
+    order, body nodes and the sections whose headings appear inside the slide.
+    """
+
+    anchor: str | None
+    context: nodes.Element | None = None
+    title: nodes.title | None = None
+    title_ids: list[str] = field(default_factory=list)
+    continued: bool = False
+    items: list[tuple[str, nodes.Node]] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        """A slide with no heading and nothing visible is dropped."""
+        if self.title is not None and not self.continued:
+            return False
+        return all(kind == "body" and isinstance(node, INVISIBLE) for kind, node in self.items)
+
+
+def _events(container: nodes.Element):
+    """Yield ("heading", section), ("marker", marker) and ("body", node) in document order."""
+    for child in container.children:
+        if isinstance(child, nodes.section):
+            yield "heading", child
+            yield from _events(child)
+        elif isinstance(child, slide_marker):
+            yield "marker", child
+        elif isinstance(child, nodes.title) and isinstance(container, nodes.section):
+            continue  # emitted with its section
+        else:
+            yield "body", child
+
+
+def _section_title(section: nodes.Element | None) -> nodes.title | None:
+    if isinstance(section, nodes.section) and section.children:
+        first = section.children[0]
+        if isinstance(first, nodes.title):
+            return first
+    return None
+
+
+def collect_slides(document: nodes.Element) -> list[Slide]:
+    """Group the document's content into slides, in order, empty ones dropped.
+
+    Content before the first marker forms a slide of its own when it shows
+    something.
+    """
+    slides: list[Slide] = [Slide(anchor=None)]
+    for kind, node in _events(document):
+        current = slides[-1]
+        if kind == "marker":
+            ids = node.get("ids", [])
+            slides.append(Slide(anchor=ids[0] if ids else None, context=node.parent))
+            continue
+        if kind == "heading" and current.title is None and not _has_visible(current):
+            title = _section_title(node)
+            if title is not None:
+                current.title = title
+                current.title_ids = list(node.get("ids", []))
+                continue
+        current.items.append((kind, node))
+    result = []
+    for slide in slides:
+        if slide.title is None:
+            title = _section_title(slide.context)
+            if title is not None:
+                slide.title = title
+                slide.continued = True
+        if not slide.is_empty():
+            result.append(slide)
+    return result
+
+
+def _has_visible(slide: Slide) -> bool:
+    return any(kind != "body" or not isinstance(node, INVISIBLE) for kind, node in slide.items)
+
+
+def build_slide_sections(
+    slides: list[Slide], continuation: str = " (suite)"
+) -> list[nodes.section]:
+    """Turn slides into flat ``section`` nodes, ready to replace a document's children.
+
+    The slide title becomes the section title; a heading met inside a slide
+    becomes a level-2 ``rubric`` that keeps the heading's ids, so that
+    links into the text still land.
+    """
+    sections = []
+    for number, slide in enumerate(slides, start=1):
+        section = nodes.section(classes=["coursekit-slide"])
+        # The writer puts the last id on the slide: the anchor, so that
+        # ``deck.html#/slide-N`` opens the slide the text links to.
+        ids = [] if slide.continued else list(slide.title_ids)
+        ids.append(slide.anchor or f"slide-0-{number}")
+        section["ids"] = ids
+        if slide.title is not None:
+            title = nodes.title("", "", *[child.deepcopy() for child in slide.title.children])
+            if slide.continued:
+                title += nodes.inline(continuation, continuation, classes=["continuation"])
+                section["classes"].append("continuation")
+            section += title
+        for kind, node in slide.items:
+            if kind == "heading":
+                head = _section_title(node)
+                rubric = nodes.rubric("", "", classes=["slide-subheading"])
+                rubric["ids"] = list(node.get("ids", []))
+                rubric["heading-level"] = 2
+                if head is not None:
+                    rubric.extend(child.deepcopy() for child in head.children)
+                section += rubric
+            else:
+                node.parent = None
+                section += node
+        sections.append(section)
+    return sections
+
+
+def split_document(document: nodes.Element, continuation: str = " (suite)") -> int:
+    """Replace the document's sections by one flat section per slide.
+
+    Returns the number of slides.
+    """
+    slides = collect_slides(document)
+    sections = build_slide_sections(slides, continuation)
+    keep = [child for child in document.children if isinstance(child, nodes.decoration)]
+    document.children = []
+    document.extend(keep)
+    document.extend(sections)
+    return len(sections)

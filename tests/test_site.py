@@ -1,0 +1,203 @@
+"""The real course, built once per test session with both builders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import DOCS
+
+from coursekit.inline_math import rewrite_inline_math
+
+CHAPTER = "chap2_perceptron"
+
+EXPECTED_TITLES = [
+    "Chapitre 2 — Perceptron multi-couches",
+    "📖 1. Rappels sur les perceptrons",
+    "1.2. Perceptron intuition",
+    "1.3. Mise à jour des paramètres",
+    "1.4. Exemples d’applications du perceptron simple",
+    "1.4. Exemples d’applications du perceptron simple (suite)",
+    "1.5. Faire un perceptron dans PyTorch",
+    "📖 2. Fonction d’activation",
+    "2.1. Équations des fonctions d’activation",
+    "2.2. Représentation graphique des fonctions d’activation",
+    "2.3. Les fonctions d’activation dans PyTorch",
+    "2.4. Rôle de la fonction d’activation",
+    "2.5. Exemple d’utilisation des fonctions d’activation",
+    "2.6. Choisir la fonction d’activation adaptée",
+    "📖 3. Epoch",
+    "3.2 Pourquoi effectuer plusieurs epochs\u202f?",  # French spacing
+    "📖 4. Normalisation et standardisation des données",
+    "4.2. Exemple de normalisation avec PyTorch",
+    "4.3. Standardisation",
+    "4.4. Exemple de standardisation avec PyTorch",
+    "4.5. Normalisation vs. Standardisation",
+    "4.6. Ce qui est attendu après la standardisation",
+    "📖 5. Réseaux de neurones multi-couches (MLP)",
+    "5.2. Construction d’un MLP",
+    "5.3. Construire un MLP simple avec torch.nn",
+    "5.4. Construire un MLP avec une classe",
+    "5.5. Résoudre XOR avec un MLP",
+    "5.6. Standardisation et entraînement d’un MLP sur un exemple de régression",
+    "5.7. Analyse des résultats de l’exemple de régression",
+    "📖 6. Broadcasting",
+    "6.2 Exemple de broadcasting pour centrer des données",
+    "📖 7. Observer la loss et déterminer le nombre d’epochs",
+    "7.1. Suivi de la loss (suite)",
+    "7.1. Suivi de la loss (suite)",
+    "7.2. Interprétation du résultat",
+    "7.3. Early Stopping",
+    "7.3. Early Stopping (suite)",
+    "7.3. Early Stopping (suite)",
+    "📖 8. Observer le modèle avec torch-summary et la performance des gradients avec "
+    "autograd profiler",
+    "8.1. Utiliser torchsummary (suite)",
+    "8.2. Rôle du profiler",
+    "8.3. Exemple d’utilisation du profiler pour l’exemple de régression",
+    "8.3. Exemple d’utilisation du profiler pour l’exemple de régression (suite)",
+    "🏋️ Travaux Pratiques 2",
+]
+
+
+def soup_of(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture(scope="module")
+def html(site) -> Path:
+    return site["html"].outdir
+
+
+@pytest.fixture(scope="module")
+def deck(site) -> Path:
+    return site["revealjs"].outdir
+
+
+@pytest.mark.parametrize("builder", ["html", "revealjs"])
+def test_builds_with_zero_warnings(site, builder):
+    build = site[builder]
+    assert build.returncode == 0, build.stderr
+    assert "WARNING" not in build.stderr and "ERROR" not in build.stderr, build.stderr
+
+
+def test_deck_has_one_slide_per_marker(deck):
+    source = (DOCS / f"{CHAPTER}.rst").read_text(encoding="utf-8")
+    markers = len(re.findall(r"^\.\. slide::\s*$", source, flags=re.M))
+    assert markers == 44
+    soup = soup_of(deck / f"{CHAPTER}.html")
+    slides = soup.select("div.slides > section")
+    assert len(slides) == markers
+    titles = [s.find(["h1", "h2"]).get_text(" ", strip=True) for s in slides]
+    assert titles == EXPECTED_TITLES
+    ids = [s.find("section")["id"] for s in slides]
+    assert ids == [f"slide-{n}" for n in range(1, 45)]
+
+
+def test_text_has_an_anchor_per_slide_and_no_visible_marker(html):
+    soup = soup_of(html / f"{CHAPTER}.html")
+    anchors = soup.select("span.coursekit-slide-anchor")
+    assert [a["id"] for a in anchors] == [f"slide-{n}" for n in range(1, 45)]
+    assert all(not a.get_text() for a in anchors)
+    assert "slide::" not in soup.get_text()
+
+
+@pytest.mark.parametrize("output", ["html", "deck"])
+def test_every_dollar_pair_became_inline_math(output, html, deck):
+    root = html if output == "html" else deck
+    source = (DOCS / f"{CHAPTER}.rst").read_text(encoding="utf-8")
+    expected = rewrite_inline_math(source).count
+    assert expected == 41
+    soup = soup_of(root / f"{CHAPTER}.html")
+    inline = soup.select("span.math")
+    assert len(inline) == expected
+    assert all(s.get_text().startswith("\\(") for s in inline)
+    assert "$$" not in soup.get_text()
+    display = soup.select("div.math")
+    assert len(display) == 4  # the four ``.. math::`` blocks
+
+
+def test_no_page_loads_anything_from_the_network(html):
+    pages = sorted(html.rglob("*.html"))
+    assert any(p.parent.name == "slides" for p in pages)
+    remote = re.compile(r"^(https?:)?//")
+    stylesheets: set[Path] = set()
+    for page in pages:
+        soup = soup_of(page)
+        for tag in soup.find_all("script", src=True):
+            assert not remote.match(tag["src"]), (page, tag["src"])
+        for tag in soup.find_all("link", href=True):
+            if {"stylesheet", "preload", "modulepreload"} & set(tag.get("rel", [])):
+                assert not remote.match(tag["href"]), (page, tag["href"])
+            if tag.get("rel") == ["stylesheet"]:
+                stylesheets.add((page.parent / tag["href"].split("?")[0]).resolve())
+    seen = set()
+    while stylesheets:
+        css = stylesheets.pop()
+        if css in seen:
+            continue
+        seen.add(css)
+        text = css.read_text(encoding="utf-8", errors="replace")
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), css
+        assert not re.search(r"@import\s+['\"](https?:)?//", text), css
+        for target in re.findall(r"@import\s+(?:url\()?['\"]?([^'\")\s;]+)", text):
+            stylesheets.add((css.parent / target).resolve())
+    assert any(css.name == "white.css" for css in seen)
+
+
+def test_math_is_served_locally(html, deck):
+    for root in (html, deck):
+        page = soup_of(root / f"{CHAPTER}.html")
+        sources = [tag["src"] for tag in page.find_all("script", src=True)]
+        mathjax = [s for s in sources if "mathjax" in s]
+        assert mathjax == ["_static/mathjax/tex-svg.js"]
+        assert (root / "_static" / "mathjax" / "tex-svg.js").stat().st_size > 1_000_000
+
+
+def test_the_three_figures_exist_and_are_shown(html):
+    for name in ("chap2_perceptron", "chap2_et_vs_xor", "chap2_fonctions_d_activation"):
+        assert (DOCS / "images" / f"{name}.png").stat().st_size > 10_000
+        assert (DOCS / "images" / f"{name}.py").exists()
+        assert (html / "_images" / f"{name}.png").exists()
+    soup = soup_of(html / f"{CHAPTER}.html")
+    widths = [img.get("style", "") for img in soup.select("img")]
+    assert widths and all("300%" not in w and "200%" not in w for w in widths)
+
+
+def test_both_outputs_are_french(html, deck):
+    for page in (html / "index.html", html / f"{CHAPTER}.html", deck / f"{CHAPTER}.html"):
+        assert soup_of(page).html["lang"] == "fr"
+
+
+def test_home_page_links_chapter_deck_and_tp(html):
+    soup = soup_of(html / "index.html")
+    hrefs = {a["href"].split("#")[0] for a in soup.select("article a[href]")}
+    assert {f"{CHAPTER}.html", f"slides/{CHAPTER}.html", "TP_chap2.html"} <= hrefs
+    for href in (f"{CHAPTER}.html", f"slides/{CHAPTER}.html", "TP_chap2.html"):
+        assert (html / href).exists()
+
+
+def test_text_has_copy_buttons_search_and_sidebar(html):
+    soup = soup_of(html / f"{CHAPTER}.html")
+    scripts = [tag["src"] for tag in soup.find_all("script", src=True)]
+    assert any("clipboard" in s for s in scripts) and any("copybutton" in s for s in scripts)
+    assert soup.select_one("form.sidebar-search-container") is not None
+    assert soup.select_one(".sidebar-tree a[href='TP_chap2.html']") is not None
+    assert (html / "searchindex.js").exists()
+
+
+def test_tp_is_executed_with_solutions_folded(html):
+    soup = soup_of(html / "TP_chap2.html")
+    solutions = soup.select("div.cell.tag_hide-input")
+    assert len(solutions) == 5
+    for cell in solutions:
+        folded = cell.select_one("details.hide")
+        assert folded is not None and not folded.has_attr("open")
+        assert folded.select_one("div.cell_input") is not None
+    outputs = soup.select("div.cell_output")
+    assert len(outputs) >= 5
+    text = soup.get_text()
+    assert "Trainable params: 193" in text
+    assert soup.select("div.cell_output img")  # the loss curve

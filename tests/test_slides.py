@@ -1,0 +1,82 @@
+"""The ``slide`` marker on small test roots, in the deck and in other builders."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+
+def deck_slides(app, docname: str) -> list[tuple[str | None, str]]:
+    """(id, title) of each top-level slide of a built deck page."""
+    soup = BeautifulSoup((app.outdir / f"{docname}.html").read_text(), "html.parser")
+    slides = []
+    for outer in soup.select("div.slides > section"):
+        inner = outer.find("section") or outer
+        heading = inner.find(["h1", "h2", "h3"])
+        slides.append((inner.get("id"), heading.get_text(" ", strip=True) if heading else ""))
+    return slides
+
+
+@pytest.mark.sphinx("revealjs", testroot="slides")
+def test_deck_cut_along_markers(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+
+    assert deck_slides(app, "before_heading") == [
+        ("slide-1", "Chapter title"),
+        ("slide-2", "Second part"),
+    ]
+    # The heading "Intro" stays inside the first slide, as a sub-heading.
+    soup = BeautifulSoup((app.outdir / "before_heading.html").read_text(), "html.parser")
+    first = soup.select("div.slides > section")[0]
+    assert "Intro" in first.get_text()
+    assert first.find("h2", class_="rubric").get_text(strip=True) == "Intro"
+
+    assert deck_slides(app, "mid_section") == [
+        ("slide-1", "Section"),
+        ("slide-2", "Section (suite)"),
+    ]
+    soup = BeautifulSoup((app.outdir / "mid_section.html").read_text(), "html.parser")
+    second = soup.select("div.slides > section")[1].find("section")
+    assert second.find("span", class_="continuation").get_text() == " (suite)"
+    assert "Sub" in second.get_text()
+
+    assert deck_slides(app, "in_a_row") == [("slide-2", "Rows")]
+    assert deck_slides(app, "last_line") == [("slide-1", "Last")]
+
+
+@pytest.mark.sphinx("html", testroot="slides")
+def test_html_keeps_an_anchor_and_nothing_visible(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+    soup = BeautifulSoup((app.outdir / "mid_section.html").read_text(), "html.parser")
+    anchors = soup.select("span.coursekit-slide-anchor")
+    assert [a["id"] for a in anchors] == ["slide-1", "slide-2"]
+    assert all(a.get_text() == "" for a in anchors)
+    body = soup.find(attrs={"role": "main"}) or soup.body
+    assert "slide::" not in body.get_text()
+    # Headings keep their ordinary structure in the text.
+    assert soup.find("h1").get_text(strip=True).startswith("Section")
+    assert soup.find("h2").get_text(strip=True).startswith("Sub")
+
+
+@pytest.mark.sphinx("text", testroot="slides")
+def test_text_builder_leaves_no_trace(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+    text = (app.outdir / "mid_section.txt").read_text()
+    assert "slide::" not in text
+    assert "slide-" not in text
+    assert "First half of the section." in text
+    assert "Second half, on a slide that starts mid-section." in text
+
+
+@pytest.mark.sphinx("html", testroot="slide-errors")
+def test_marker_with_argument_or_content_is_a_clear_error(app, warning):
+    app.build()
+    messages = [line for line in warning.getvalue().splitlines() if "ERROR" in line]
+    assert len(messages) == 2
+    assert all("index.rst:" in line for line in messages)
+    assert all("takes no argument and no indented content" in line for line in messages)
+    assert "index.rst:4:" in messages[0]
+    assert "index.rst:8:" in messages[1]
