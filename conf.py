@@ -27,6 +27,7 @@ extensions = [
 exclude_patterns = ["images/*.py", "**/.ipynb_checkpoints"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 suppress_warnings: list[str] = []
+locale_dirs = ["locale"]  # French for the theme's strings Sphinx does not translate
 
 # --- HTML text ---------------------------------------------------------------
 html_theme = "furo"
@@ -35,6 +36,8 @@ html_static_path = ["docs/_static"]
 html_css_files = ["course.css"]
 html_last_updated_fmt = None
 html_copy_source = False
+html_show_sphinx = False
+html_show_copyright = False
 
 # --- Deck (sphinx-revealjs) --------------------------------------------------
 revealjs_style_theme = "white"
