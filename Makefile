@@ -9,11 +9,12 @@ BUILD   := _build
 SPHINX  := $(PY) -m sphinx -c . -W --keep-going -q -j 1
 SPHINXOPTS ?=
 
-.PHONY: help html revealjs text test lint clean distclean
+.PHONY: help html revealjs examples test lint clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(BUILD)/html/"
 	@echo "make revealjs  build the deck alone into $(BUILD)/html/slides/"
+	@echo "make examples  write every program of the chapters into examples/"
 	@echo "make test      run the test suite"
 	@echo "make clean     remove $(BUILD)/"
 
@@ -28,6 +29,9 @@ html: $(STAMP)
 
 revealjs: $(STAMP)
 	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(BUILD)/html/slides
+
+examples: $(STAMP)
+	$(SPHINX) -b examples -d $(BUILD)/doctrees/examples $(SPHINXOPTS) docs examples
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coursekit.config import setup_config
-from coursekit.deck import setup_deck
+from coursekit.examples import setup_examples
+from coursekit.extraction import setup_extraction
 from coursekit.figures import setup_figures
 from coursekit.inline_math import setup_inline_math
 from coursekit.notebooks import setup_notebooks
 from coursekit.offline_math import setup_offline_math
+from coursekit.outputs import setup_outputs
+from coursekit.report import setup_report
 from coursekit.slides import setup_slides
 
 if TYPE_CHECKING:
@@ -26,14 +29,17 @@ def setup(app: Sphinx) -> dict:
     """Register every coursekit component with Sphinx."""
     setup_config(app)
     setup_slides(app)
-    setup_deck(app)
+    setup_examples(app)
+    setup_outputs(app)
+    setup_extraction(app)
+    setup_report(app)
     setup_inline_math(app)
     setup_notebooks(app)
     setup_offline_math(app)
     setup_figures(app)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,
         # Per-document state lives in the doctrees only (slide markers, math),
         # so parallel reading is safe.
         "parallel_read_safe": True,

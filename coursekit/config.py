@@ -34,6 +34,33 @@ CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
         (list,),
         "Source suffixes in which $$…$$ inside a sentence is inline math.",
     ),
+    "coursekit_execute": (
+        True,
+        "",
+        (bool,),
+        "Run the chapters' programs at build time and show their output. "
+        "Switch off with -D coursekit_execute=0.",
+    ),
+    "coursekit_timeout": (
+        60,
+        "env",
+        (int, float),
+        "Seconds a program may run before the build fails; a code block's "
+        ":timeout: option overrides it.",
+    ),
+    "coursekit_cache_dir": (
+        "",
+        "",
+        (str,),
+        "Where program results are kept, by content; empty means "
+        "<config dir>/_build/.coursekit-cache.",
+    ),
+    "coursekit_workers": (
+        0,
+        "",
+        (int,),
+        "How many programs run at once; 0 means one per CPU core.",
+    ),
 }
 
 

@@ -13,9 +13,23 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coursekit.slides import DECK_BUILDERS
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
+
+#: Builders that myst-nb does not know, and the outputs they show, best first.
+OTHER_BUILDERS = (*DECK_BUILDERS, "examples")
+MIME_PRIORITY = (
+    "text/html",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "text/markdown",
+    "text/latex",
+    "text/plain",
+)
 
 KERNEL_CONFIG = """\
 # Written by coursekit for notebook execution at build time.
@@ -36,6 +50,18 @@ def isolate_kernel_profile(app: Sphinx, config: Config) -> None:
     os.environ["IPYTHONDIR"] = str(ipython_dir)
 
 
+def outputs_for_other_builders(app: Sphinx, config: Config) -> None:
+    """Tell myst-nb which output of a notebook cell our builders render."""
+    if "nb_mime_priority_overrides" not in config:
+        return
+    overrides = list(config.nb_mime_priority_overrides)
+    for builder in OTHER_BUILDERS:
+        for rank, mime in enumerate(MIME_PRIORITY):
+            overrides.append((builder, mime, (rank + 1) * 10))
+    config.nb_mime_priority_overrides = overrides
+
+
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
     app.connect("config-inited", isolate_kernel_profile)
+    app.connect("config-inited", outputs_for_other_builders, priority=400)

@@ -1,0 +1,25 @@
+"""Imported once by the execution forkserver, before any program is forked.
+
+Everything imported here is paid for once per build instead of once per
+program. Nothing here may consume random numbers or create state that a
+program could see.
+"""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot
+import numpy  # noqa: F401
+import torch
+import torch.nn
+import torch.optim  # noqa: F401
+
+try:  # optional: only chapters that use it need it
+    import torchsummary  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass

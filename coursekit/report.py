@@ -1,0 +1,113 @@
+"""The execution report: one page that lists every program of the build.
+
+``.. execution-report::`` is replaced, when the page is written, by a table:
+per program, where it is, its status, how long it ran, on which device, and
+whether its result came from the cache. The page is re-read at every build
+so that the table is always that build's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+from coursekit.programs import script_name
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+STATUS = {"ok": "réussi", "error": "erreur attendue", "failed": "échec"}
+
+
+class execution_report(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
+    """Placeholder for the report table."""
+
+
+class ExecutionReport(SphinxDirective):
+    """``.. execution-report::`` — the table of this build's programs."""
+
+    def run(self) -> list[nodes.Node]:
+        self.env.coursekit_report_docs.add(self.env.docname)
+        return [execution_report()]
+
+
+def report_table(app: Sphinx, fromdocname: str) -> nodes.Node:
+    """The table of ``app.coursekit_runs`` (filled by the execution phase)."""
+    runs = getattr(app, "coursekit_runs", [])
+    if not runs:
+        return nodes.paragraph(text="Aucun programme n'a été exécuté pendant cette construction.")
+    headers = ["Programme", "Source", "Statut", "Durée", "Appareil", "Cache"]
+    table = nodes.table(classes=["coursekit-report"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in headers)
+    head = nodes.thead()
+    group += head
+    head += _row(headers)
+    body = nodes.tbody()
+    group += body
+    positions: dict[str, int] = {}
+    for run in sorted(runs, key=lambda r: (r.program.docname, r.program.directive_line)):
+        program = run.program
+        index = positions[program.docname] = positions.get(program.docname, 0) + 1
+        link = nodes.reference("", "", internal=True)
+        link["refuri"] = app.builder.get_relative_uri(fromdocname, program.docname)
+        link += nodes.literal(text=f"{program.docname}/{script_name(index, program)}")
+        body += _row(
+            [
+                link,
+                f"{program.source}:{program.directive_line}",
+                STATUS.get(run.status, run.status),
+                f"{run.duration:.2f} s",
+                run.device,
+                "oui" if run.cached else "non",
+            ]
+        )
+    return table
+
+
+def _row(cells: list) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        para = nodes.paragraph()
+        para += cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
+        entry += para
+        row += entry
+    return row
+
+
+def fill_report(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for node in list(doctree.findall(execution_report)):
+        node.replace_self(report_table(app, docname))
+
+
+def always_reread(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> list[str]:
+    return sorted(env.coursekit_report_docs - set(removed))
+
+
+def init_env(app: Sphinx) -> None:
+    if not hasattr(app.env, "coursekit_report_docs"):
+        app.env.coursekit_report_docs = set()
+
+
+def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    env.coursekit_report_docs.discard(docname)
+
+
+def merge_info(app: Sphinx, env: BuildEnvironment, docnames, other) -> None:
+    env.coursekit_report_docs |= other.coursekit_report_docs & set(docnames)
+
+
+def setup_report(app: Sphinx) -> None:
+    """Register the report directive and keep its page fresh."""
+    app.add_node(execution_report)
+    app.add_directive("execution-report", ExecutionReport)
+    app.connect("builder-inited", init_env)
+    app.connect("env-purge-doc", purge_doc)
+    app.connect("env-merge-info", merge_info)
+    app.connect("env-get-outdated", always_reread)
+    app.connect("doctree-resolved", fill_report)
