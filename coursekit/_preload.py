@@ -5,6 +5,7 @@ program. Nothing here may consume random numbers or create state that a
 program could see.
 """
 
+import contextlib
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -19,7 +20,5 @@ import torch
 import torch.nn
 import torch.optim  # noqa: F401
 
-try:  # optional: only chapters that use it need it
+with contextlib.suppress(ImportError):  # optional: only chapters that use it need it
     import torchsummary  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass

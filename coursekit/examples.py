@@ -65,7 +65,7 @@ def _section_title(node: nodes.Node) -> str:
 
 def _source_path(env: BuildEnvironment, docname: str) -> str:
     path = Path(env.doc2path(docname))
-    for base in (Path(env.app.confdir), Path(env.srcdir)):
+    for base in (Path(env.coursekit_root), Path(env.srcdir)):
         try:
             return path.relative_to(base).as_posix()
         except ValueError:
@@ -218,6 +218,8 @@ def merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other) ->
 
 def init_env(app: Sphinx) -> None:
     env = app.env
+    # Messages and script headers name sources from the project's top (conf.py's folder).
+    env.coursekit_root = str(app.confdir)
     if not hasattr(env, "coursekit_programs"):
         env.coursekit_programs = {}
     if not hasattr(env, "coursekit_excerpts"):

@@ -1,0 +1,326 @@
+"""Every program of chapter 2, run the way the build runs it, against what the chapter says.
+
+All programs run once, together, in one warm runner (see the ``results``
+fixture); each test then checks one claim of the chapter.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import jupytext
+import pytest
+from conftest import DOCS, ROOT
+
+from coursekit.execution import Job, Outcome, Runner
+from coursekit.programs import missing_excerpt_line
+
+EXAMPLES = ROOT / "examples" / "chap2_perceptron"
+SEED_LINE = "torch.manual_seed(0)  # même initialisation à chaque exécution"
+XOR_TARGETS = "y = torch.tensor([[0],[1],[1],[0]]"
+
+
+def script(prefix: str) -> Path:
+    (path,) = EXAMPLES.glob(f"{prefix}_*.py")
+    return path
+
+
+def job(name: str, path: Path, code: str | None = None, collect=(), append: str = "") -> Job:
+    code = (code if code is not None else path.read_text(encoding="utf-8")) + append
+    return Job(key=name, code=code, filename=str(path), timeout=180, collect=tuple(collect))
+
+
+def replaced(path: Path, old: str, new: str) -> str:
+    code = path.read_text(encoding="utf-8")
+    assert code.count(old) == 1, (path.name, old)
+    return code.replace(old, new)
+
+
+def tp_code() -> str:
+    notebook = jupytext.read(DOCS / "TP_chap2.md")
+    return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code") + "\n"
+
+
+def jobs() -> list[Job]:
+    perceptron = script("01")
+    return [
+        job("and", perceptron, append="\n_out = model(X).detach()\n", collect=["_out"]),
+        job(
+            "xor",
+            perceptron,
+            replaced(
+                perceptron,
+                "y = torch.tensor([[0],[0],[0],[1]]",
+                "y = torch.tensor([[0],[1],[1],[0]]",
+            ),
+            append="\n_out = model(X).detach()\n_w = model.weight.detach()\n",
+            collect=["_out", "_w"],
+        ),
+        job("sigmoid", script("02"), collect=["y_hat"]),
+        job("normalise", script("03"), collect=["X_norm"]),
+        job("standardise", script("04"), collect=["X_stdized", "X_stdized_bn"]),
+        job("mlp_sequential", script("05"), append=PROBE_SEQUENTIAL, collect=PROBE_NAMES),
+        job("mlp_class", script("06"), append=PROBE_CLASS, collect=PROBE_NAMES),
+        job("xor_mlp", script("07"), collect=["y_class", "y", "correct"]),
+        job("regression", script("08"), collect=["preds_no_std", "preds_std"]),
+        job(
+            "regression_seed1",
+            script("08"),
+            replaced(script("08"), SEED_LINE, "torch.manual_seed(1)"),
+            collect=["preds_std"],
+        ),
+        job("loss", script("10"), collect=["losses_std", "losses_no_std"]),
+        job("early_stopping", script("11"), collect=["losses_std", "losses_no_std"]),
+        job("summary_profiler", script("12")),
+        job("broadcasting", script("09"), collect=["X_centered"]),
+        job("tp", DOCS / "TP_chap2.md", tp_code(), collect=["best_val", "prediction"]),
+    ]
+
+
+PROBE_NAMES = ["_shapes", "_params"]
+PROBE_SEQUENTIAL = """
+import torch
+_x = torch.zeros(7, 1)
+_h1 = model[0](_x)
+_h2 = model[2](model[1](_h1))
+_shapes = [list(_h1.shape), list(_h2.shape), list(model(_x).shape)]
+_params = sum(p.numel() for p in model.parameters())
+"""
+PROBE_CLASS = """
+_x = torch.zeros(7, 1)
+_h1 = model.fc1(_x)
+_h2 = model.fc2(model.relu(_h1))
+_shapes = [list(_h1.shape), list(_h2.shape), list(model(_x).shape)]
+_params = sum(p.numel() for p in model.parameters())
+"""
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Outcome]:
+    batch = jobs()
+    with Runner() as runner:
+        outcomes = runner.run(batch)
+    return {outcome.key: outcome for outcome in outcomes}
+
+
+def ok(results, name: str) -> Outcome:
+    outcome = results[name]
+    assert outcome.ok, f"{name}: {outcome.status}\n{outcome.error}\n{outcome.stderr}"
+    return outcome
+
+
+def test_every_program_runs_cleanly(results):
+    for name, outcome in results.items():
+        assert outcome.ok, f"{name}: {outcome.error}"
+        assert "Warning" not in outcome.stderr, f"{name} warns:\n{outcome.stderr}"
+
+
+def test_s1_5_perceptron_learns_and(results):
+    out = ok(results, "and").values["_out"]
+    assert [round(v[0]) + 0 for v in out] == [0, 0, 0, 1]
+
+
+def test_s1_5_perceptron_cannot_learn_xor(results):
+    outcome = ok(results, "xor")
+    predictions = [v[0] for v in outcome.values["_out"]]
+    weights = outcome.values["_w"][0]
+    # The remark: the weights W go to 0 and the model answers 0.5 for every input.
+    assert all(abs(p - 0.5) < 0.01 for p in predictions), predictions
+    assert all(abs(w) < 0.01 for w in weights), weights
+
+
+def test_s2_5_sigmoid_values(results):
+    y_hat = [v[0] for v in ok(results, "sigmoid").values["y_hat"]]
+    assert round(y_hat[0], 2) == 0.18  # sigmoid(-1.5)
+    assert round(y_hat[3], 2) == 0.62  # sigmoid(0.5)
+
+
+def test_s4_2_normalised_values_lie_in_0_1(results):
+    values = ok(results, "normalise").values["X_norm"]
+    flat = [v for row in values for v in row]
+    assert min(flat) == 0.0 and max(flat) == 1.0
+    for column in zip(*values, strict=True):
+        assert min(column) == 0.0 and max(column) == 1.0
+
+
+def test_s4_4_batchnorm_uses_the_biased_variance(results):
+    values = ok(results, "standardise").values
+    manual, batchnorm = values["X_stdized"], values["X_stdized_bn"]
+    # X.std() divides by n - 1, BatchNorm1d by n (n = 3 rows): a factor sqrt(3/2),
+    # up to BatchNorm's epsilon (1e-5) in the denominator.
+    factor = math.sqrt(3 / 2)
+    for row_m, row_b in zip(manual, batchnorm, strict=True):
+        for m, b in zip(row_m, row_b, strict=True):
+            assert b == pytest.approx(m * factor, abs=1e-4)
+
+
+@pytest.mark.parametrize("name", ["mlp_sequential", "mlp_class"])
+def test_s5_3_and_s5_4_mlps_have_the_stated_shapes_and_the_same_parameters(results, name):
+    values = ok(results, name).values
+    assert values["_shapes"] == [[7, 10], [7, 5], [7, 1]]
+    assert values["_params"] == (1 * 10 + 10) + (10 * 5 + 5) + (5 * 1 + 1) == 81
+
+
+def test_s5_5_mlp_classifies_all_four_xor_points(results):
+    values = ok(results, "xor_mlp").values
+    assert values["correct"] is True
+    assert values["y_class"] == values["y"]
+    assert len(results["xor_mlp"].figures) == 1
+
+
+def test_s5_6_standardisation_extrapolates(results):
+    values = ok(results, "regression").values
+    no_std = [v[0] for v in values["preds_no_std"]]
+    std = [v[0] for v in values["preds_std"]]
+    assert std[0] == pytest.approx(1, abs=0.01) and std[1] == pytest.approx(121, abs=0.1)
+    assert abs(no_std[1] - 121) > 50
+    # The numbers §5.7 quotes.
+    assert no_std == pytest.approx([1.0, 60.98], abs=0.01)
+    assert std == pytest.approx([1.0001, 120.98], abs=0.01)
+
+
+def test_s5_7_another_seed_fails_to_extrapolate(results):
+    std = [v[0] for v in ok(results, "regression_seed1").values["preds_std"]]
+    assert std == pytest.approx([8.6, 92.6], abs=0.1)
+
+
+def test_s6_2_broadcasting_centres_the_columns(results):
+    centred = ok(results, "broadcasting").values["X_centered"]
+    for column in zip(*centred, strict=True):
+        assert sum(column) == pytest.approx(0)
+
+
+def test_s7_loss_of_the_standardised_model(results):
+    outcome = ok(results, "loss")
+    losses = outcome.values["losses_std"]
+    assert len(losses) == 5000
+    # §7.2: below 1 near epoch 1 100, near 0 (below 0.01) near epoch 1 900.
+    below_1 = next(i for i, loss in enumerate(losses) if loss < 1)
+    below_001 = next(i for i, loss in enumerate(losses) if loss < 0.01)
+    assert 1000 <= below_1 <= 1200
+    assert 1800 <= below_001 <= 2000
+    assert max(losses[2000:]) < 0.01
+    assert len(outcome.figures) == 2  # predictions, then the loss curves
+
+
+def test_s7_3_early_stopping(results):
+    outcome = ok(results, "early_stopping")
+    stops = dict(
+        (kind, (int(epoch), float(loss)))
+        for kind, epoch, loss in re.findall(
+            r"Arrêt anticipé \((sans std|avec std)\) à l'epoch (\d+), loss = ([\d.]+)",
+            outcome.stdout,
+        )
+    )
+    # §7.3: without standardisation, stopped at epoch 51, loss ≈ 2 440, not converged;
+    # with it, stopped near epoch 3 200 with a loss ≈ 0.
+    assert stops["sans std"][0] == 51 and stops["sans std"][1] == pytest.approx(2440, abs=1)
+    assert 3000 <= stops["avec std"][0] <= 3400 and stops["avec std"][1] < 0.001
+
+
+def test_s8_1_torch_summary_prints_shapes_and_16_parameters(results):
+    text = ok(results, "summary_profiler").stdout
+    assert "Output Shape" in text
+    for layer, shape, params in (("Linear: 2-1", "[-1, 5]", "10"), ("Linear: 2-3", "[-1, 1]", "6")):
+        assert re.search(rf"{re.escape(layer)}\s+{re.escape(shape)}\s+{params}\b", text), layer
+    assert "Trainable params: 16" in text
+
+
+def test_s8_3_profiler_table_names_linear_and_addmm(results):
+    outcome = ok(results, "summary_profiler")
+    assert "aten::linear" in outcome.stdout and "aten::addmm" in outcome.stdout
+    if not outcome.device.startswith("cuda"):
+        assert "nécessite CUDA" in outcome.stdout
+
+
+@pytest.mark.gpu
+def test_s8_3_profiler_on_cuda():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    with Runner(workers=1) as runner:
+        (outcome,) = runner.run([job("gpu", script("12"))])
+    assert outcome.ok, outcome.error
+    assert outcome.device.startswith("cuda")
+    assert "Self CUDA Mem" in outcome.stdout
+    assert "nécessite CUDA" not in outcome.stdout
+
+
+def test_tp_solutions_reach_what_the_tp_asks(results):
+    outcome = ok(results, "tp")
+    assert "Trainable params: 193" in outcome.stdout
+    # Exercise 4: a validation loss close to the noise variance, 0.04.
+    assert outcome.values["best_val"] < 0.08
+    # Exercise 5: close to the noiseless value 7.14.
+    assert outcome.values["prediction"] == pytest.approx(7.14, abs=0.3)
+    assert len(outcome.figures) == 1
+
+
+# --- extraction ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_examples(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("examples")
+    cmd = [sys.executable, "-m", "sphinx", "-c", str(ROOT), "-W", "--keep-going", "-q"]
+    cmd += ["-b", "examples", "-d", str(out / "doctrees"), str(DOCS), str(out / "examples")]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_examples_folder_is_up_to_date(fresh_examples):
+    fresh = {
+        p.relative_to(fresh_examples / "examples"): p
+        for p in (fresh_examples / "examples").rglob("*.py")
+    }
+    repo = {p.relative_to(ROOT / "examples"): p for p in (ROOT / "examples").rglob("*.py")}
+    hint = "examples/ differs from a fresh extraction of the chapters: run `make examples`"
+    assert sorted(fresh) == sorted(repo), hint
+    for name, path in fresh.items():
+        assert path.read_text(encoding="utf-8") == repo[name].read_text(encoding="utf-8"), (
+            f"{hint} ({name})"
+        )
+
+
+def test_every_python_block_is_covered(fresh_examples):
+    source = (DOCS / "chap2_perceptron.rst").read_text(encoding="utf-8")
+    blocks = re.findall(r"^\.\. code-block:: python\n((?:[ \t]+:.*\n)*)", source, flags=re.M)
+    excerpts = [b for b in blocks if ":excerpt-of:" in b]
+    full = re.findall(r"^\.\. full-program:: (\w+)", source, flags=re.M)
+    scripts = sorted(EXAMPLES.glob("*.py"))
+    assert len(blocks) == 17 and len(excerpts) == 8 and len(full) == 3
+    assert len(scripts) == len(blocks) - len(excerpts) + len(full) == 12
+    for path in scripts:
+        header = path.read_text(encoding="utf-8").splitlines()[:3]
+        assert re.match(
+            r"# Source: docs/chap2_perceptron\.rst, code block at line \d+\.", header[1]
+        )
+
+
+def test_every_excerpt_appears_in_its_program_in_order(fresh_examples):
+    with (fresh_examples / "doctrees" / "environment.pickle").open("rb") as handle:
+        env = pickle.load(handle)
+    excerpts = env.coursekit_excerpts["chap2_perceptron"]
+    programs = {p.name: p for p in env.coursekit_programs["chap2_perceptron"] if p.name}
+    assert [e.program for e in excerpts] == ["regression_loss"] * 4 + ["early_stopping"] * 2 + [
+        "summary_profiler"
+    ] * 2
+    for excerpt in excerpts:
+        assert missing_excerpt_line(excerpt.code, programs[excerpt.program].code) is None
+
+
+def test_pip_install_block_matches_the_dependencies():
+    source = (DOCS / "chap2_perceptron.rst").read_text(encoding="utf-8")
+    (command,) = re.findall(r"^\.\. code-block:: bash\n\n\s+(pip install .*)$", source, flags=re.M)
+    packages = command.split()[2:]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pinned = {re.split(r"[=<>~!]", dep)[0] for dep in pyproject["project"]["dependencies"]}
+    assert packages == ["torch-summary"]
+    assert set(packages) <= pinned

@@ -1,0 +1,86 @@
+"""Programs on small test roots: outputs, failures with chapter lines, the cache."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOTS = Path(__file__).parent / "roots"
+
+
+@pytest.mark.sphinx("html", testroot="programs")
+def test_outputs_errors_on_purpose_and_full_programs(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(), "html.parser")
+    outputs = soup.select("div.coursekit-output")
+    assert len(outputs) == 3  # standalone, expected error, full program; not the excerpt
+    assert "total 10" in outputs[0].get_text()
+    error = outputs[1].select_one("pre, div.highlight")
+    assert "ValueError: invalid literal for int()" in outputs[1].get_text()
+    assert 'File "' in outputs[1].get_text() and 'index.rst", line 16' in outputs[1].get_text()
+    assert error is not None
+    assert "9" in outputs[2].get_text()
+    details = soup.select_one("details#program-square")
+    assert "Le carré" in details.summary.get_text()
+    assert soup.select_one("p.coursekit-excerpt-link a")["href"] == "#program-square"
+    assert "never" not in soup.get_text().replace('SystemExit("never")', "")
+
+
+@pytest.mark.sphinx("html", testroot="program-errors")
+def test_failures_name_the_file_and_line_of_the_block(app, warning):
+    app.build()
+    messages = warning.getvalue()
+    errors = re.findall(r"^(\S+?):(\d+): ERROR: (.*)$", messages, flags=re.M)
+    by_line = {int(line): (path, text) for path, line, text in errors}
+    assert all(path.endswith("index.rst") for path, _ in by_line.values())
+    assert sorted(by_line) == [4, 10, 16, 21, 26]
+    assert by_line[4][1] == "the program of this code block raised an error:"
+    # The traceback shows the chapter's own line numbers, not a temp file's.
+    assert 'index.rst", line 8, in <module>' in messages
+    assert "IndexError: list index out of range" in messages
+    assert "ran past its timeout of 1 s" in by_line[10][1]
+    assert "marked :expect-error: but ran without error" in by_line[16][1]
+    assert "program 'nowhere', which this page does not define" in by_line[21][1]
+    assert "no longer matches program 'prog'" in by_line[26][1]
+    assert "'print(\"drifted\")'" in by_line[26][1]
+    # The page does not look right: the failure is shown where the output would be.
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(), "html.parser")
+    failed = soup.select("div.coursekit-output.coursekit-failed")
+    assert len(failed) == 3
+    assert "IndexError" in failed[0].get_text() and "before" in failed[0].get_text()
+
+
+def build(src: Path, out: Path) -> str:
+    cmd = [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(src), str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("coursekit:")]
+    return line
+
+
+def counts(line: str) -> tuple[int, int, int]:
+    match = re.match(r"coursekit: (\d+) programs, (\d+) run, (\d+) from cache, [\d.]+ s$", line)
+    assert match, line
+    return tuple(int(x) for x in match.groups())
+
+
+def test_cache_runs_only_what_changed(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-programs", src)
+    out = tmp_path / "out"
+    assert counts(build(src, out)) == (3, 3, 0)
+    assert counts(build(src, out)) == (3, 0, 3)  # no change
+    page = src / "index.rst"
+    page.write_text(page.read_text().replace("A standalone program:", "A program:"))
+    assert counts(build(src, out)) == (3, 0, 3)  # text-only edit
+    page.write_text(page.read_text().replace("sum(range(5))", "sum(range(6))"))
+    assert counts(build(src, out)) == (3, 1, 2)  # one block edited
+    assert "total 15" in (out / "index.html").read_text()
+    assert not any((src / "_build" / ".coursekit-cache" / "tmp").glob("*"))
