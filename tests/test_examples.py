@@ -7,6 +7,7 @@ fixture); each test then checks one claim of the chapter.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import re
 import subprocess
@@ -324,3 +325,17 @@ def test_pip_install_block_matches_the_dependencies():
     pinned = {re.split(r"[=<>~!]", dep)[0] for dep in pyproject["project"]["dependencies"]}
     assert packages == ["torch-summary"]
     assert set(packages) <= pinned
+
+
+def test_a_learner_running_the_script_sees_what_the_page_shows(results, tmp_path):
+    """The build's forked runner and a plain ``python script.py`` print the same thing."""
+    for name, prefix in (("regression", "08"), ("sigmoid", "02")):
+        done = subprocess.run(
+            [sys.executable, str(script(prefix))],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "MPLBACKEND": "Agg"},
+            check=True,
+        )
+        assert done.stdout == ok(results, name).stdout
