@@ -40,17 +40,14 @@ html_show_sphinx = False
 html_show_copyright = False
 
 # --- Deck (sphinx-revealjs) --------------------------------------------------
-revealjs_style_theme = "white"
-revealjs_static_path = ["docs/_static"]
-revealjs_css_files = [
-    "revealjs/plugin/highlight/monokai.css",
-    "deck.css",
-]
+# A light, high-contrast theme for lecture halls ("white" is the softer one).
+revealjs_style_theme = "white-contrast"
+revealjs_css_files = ["revealjs/plugin/highlight/monokai.css"]
 revealjs_use_section_ids = True
 revealjs_script_conf = {
     "width": 1280,
     "height": 720,
-    "margin": 0.04,
+    "margin": 0,
     "slideNumber": "c/t",
     "hash": True,
     "center": False,
@@ -68,3 +65,5 @@ nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
+nb_code_prompt_show = "Afficher le code"
+nb_code_prompt_hide = "Masquer le code"

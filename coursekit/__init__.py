@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coursekit.config import setup_config
+from coursekit.deck import setup_deck
 from coursekit.examples import setup_examples
 from coursekit.extraction import setup_extraction
 from coursekit.figures import setup_figures
 from coursekit.inline_math import setup_inline_math
 from coursekit.notebooks import setup_notebooks
+from coursekit.notes import setup_notes
 from coursekit.offline_math import setup_offline_math
 from coursekit.outputs import setup_outputs
 from coursekit.report import setup_report
@@ -29,6 +31,8 @@ def setup(app: Sphinx) -> dict:
     """Register every coursekit component with Sphinx."""
     setup_config(app)
     setup_slides(app)
+    setup_deck(app)
+    setup_notes(app)
     setup_examples(app)
     setup_outputs(app)
     setup_extraction(app)

@@ -61,6 +61,25 @@ CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
         (int,),
         "How many programs run at once; 0 means one per CPU core.",
     ),
+    "coursekit_deck_dir": (
+        "slides",
+        "env",
+        (str,),
+        "Folder of the decks inside the HTML output (make html builds them "
+        "there), used for the links between slides and text.",
+    ),
+    "coursekit_body_font_floor": (
+        20,
+        "",
+        (int,),
+        "Smallest body text, in px at 1280x720, a slide may be scaled down to.",
+    ),
+    "coursekit_code_font_floor": (
+        16,
+        "",
+        (int,),
+        "Smallest code text, in px at 1280x720, a slide may be scaled down to.",
+    ),
 }
 
 

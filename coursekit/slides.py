@@ -55,8 +55,17 @@ class SlideDirective(SphinxDirective):
 
 
 def visit_marker_html(self: HTML5Translator, node: slide_marker) -> None:
-    """An empty anchor: the slide's start can be linked to, and nothing shows."""
-    self.body.append(f'<span id="{node["ids"][0]}" class="coursekit-slide-anchor"></span>')
+    """The slide's anchor: a discreet link that opens the deck at this slide."""
+    from coursekit.deck import deck_url
+
+    anchor = node["ids"][0]
+    docname = self.builder.current_docname
+    href = f"{deck_url(docname, self.config.coursekit_deck_dir, docname)}#/{anchor}"
+    number = node["slide_number"]
+    self.body.append(
+        f'<a id="{anchor}" class="coursekit-slide-link" href="{href}" '
+        f'title="Ouvrir le diaporama à la diapositive {number}">diapo {number} ▸</a>'
+    )
     raise nodes.SkipNode
 
 

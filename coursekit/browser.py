@@ -1,0 +1,75 @@
+"""Headless Chromium for the deck checks, with the network blocked.
+
+Every request the pages make is recorded; anything that is not ``file://``
+(or ``data:``/``blob:``) is refused and counted, so a deck that would need
+the network shows it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Flags that keep Chromium quiet and off the network (see the project brief).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--font-render-hinting=none",
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable: $CHROMIUM, else the Debian package's, else None."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@dataclass
+class Requests:
+    """What the pages asked for."""
+
+    local: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def browser_page(width: int = 1280, height: int = 720):
+    """Yield (page, requests): a page of the given size whose network is blocked."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    if executable is None:
+        raise RuntimeError(
+            "Chromium is not installed: apt-get install -y chromium fonts-noto-color-emoji"
+        )
+    requests = Requests()
+
+    def route(route_, request) -> None:
+        if request.url.startswith(LOCAL_SCHEMES):
+            requests.local.append(request.url)
+            route_.continue_()
+        else:
+            requests.blocked.append(request.url)
+            route_.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.route("**/*", route)
+            yield page, requests
+        finally:
+            browser.close()

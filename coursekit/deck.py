@@ -1,0 +1,93 @@
+"""The deck as a whole: its look, its fitting script, and its links to the text.
+
+- The deck's stylesheet and script ship with coursekit (``coursekit/static``):
+  every chapter's deck gets them without configuration.
+- ``coursekit-deck.js`` fits each slide to the screen: it scales the slide's
+  text down to a readable floor, then lets what still does not fit scroll
+  inside the slide (code blocks scroll in their own box).
+- Every slide carries a small link to the same place in the HTML text; the
+  text's slide anchors link back (see :mod:`coursekit.slides`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+from coursekit.slides import DECK_BUILDERS
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+STATIC = Path(__file__).parent / "static"
+
+
+def deck_url(docname: str, deck_dir: str, from_docname: str) -> str:
+    """URL of ``docname``'s deck, relative to the text page ``from_docname``."""
+    return posixpath.relpath(f"{deck_dir}/{docname}.html", posixpath.dirname(from_docname) or ".")
+
+
+def text_url(docname: str, deck_dir: str) -> str:
+    """URL of ``docname``'s text page, relative to its deck page."""
+    deck_folder = posixpath.dirname(f"{deck_dir}/{docname}")
+    return posixpath.relpath(f"{docname}.html", deck_folder)
+
+
+class LinkSlidesToText(SphinxPostTransform):
+    """Give every slide a small link to the same place in the text."""
+
+    default_priority = 910  # after the cut along markers
+    builders = DECK_BUILDERS
+
+    def run(self, **kwargs) -> None:
+        page = text_url(self.env.docname, self.config.coursekit_deck_dir)
+        for section in self.document.children:
+            if not isinstance(section, nodes.section) or "coursekit-slide" not in section["classes"]:
+                continue
+            anchor = section["ids"][-1]
+            target = f"{page}#{anchor}" if anchor.startswith("slide-") else page
+            para = nodes.paragraph(classes=["coursekit-text-link", "coursekit-chrome"])
+            link = nodes.reference("", "", refuri=target, internal=False)
+            link["reftitle"] = "Lire ce passage dans le texte du cours"
+            link += nodes.Text("📖 texte")
+            para += link
+            section += para
+
+
+class PlainPythonInDeck(SphinxPostTransform):
+    """Notebook cells say ``ipython3``, which the deck's highlighter does not know."""
+
+    default_priority = 920
+    builders = DECK_BUILDERS
+
+    def run(self, **kwargs) -> None:
+        for block in self.document.findall(nodes.literal_block):
+            if block.get("language", "").startswith("ipython"):
+                block["language"] = "python"
+
+
+def configure_deck(app: Sphinx, config: Config) -> None:
+    """Ship the deck's stylesheet and script, and tell the script its floors."""
+    config.revealjs_static_path = [*config.revealjs_static_path, str(STATIC)]
+    config.revealjs_css_files = [*config.revealjs_css_files, "coursekit-deck.css"]
+    # sphinx-revealjs has already turned its entries into (file, attributes) pairs.
+    config.revealjs_js_files = [*config.revealjs_js_files, ("coursekit-deck.js", {})]
+    script_conf = dict(config.revealjs_script_conf or {})
+    script_conf.setdefault("pdfMaxPagesPerSlide", 1)
+    script_conf["coursekit"] = {
+        "bodyFloor": config.coursekit_body_font_floor,
+        "codeFloor": config.coursekit_code_font_floor,
+    }
+    config.revealjs_script_conf = script_conf
+
+
+def setup_deck(app: Sphinx) -> None:
+    """Register the deck's assets and the slide-to-text links."""
+    app.connect("config-inited", configure_deck)
+    app.add_post_transform(LinkSlidesToText)
+    app.add_post_transform(PlainPythonInDeck)
