@@ -9,12 +9,14 @@ BUILD   := _build
 SPHINX  := $(PY) -m sphinx -c . -W --keep-going -q -j 1
 SPHINXOPTS ?=
 
-.PHONY: help html revealjs examples test lint clean distclean
+.PHONY: help html revealjs examples slides-check slides-pdf test lint clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(BUILD)/html/"
 	@echo "make revealjs  build the deck alone into $(BUILD)/html/slides/"
 	@echo "make examples  write every program of the chapters into examples/"
+	@echo "make slides-check  measure every slide in headless Chromium (_build/slides-check/)"
+	@echo "make slides-pdf    PDF handouts, one page per slide (_build/pdf/)"
 	@echo "make test      run the test suite"
 	@echo "make clean     remove $(BUILD)/"
 
@@ -32,6 +34,12 @@ revealjs: $(STAMP)
 
 examples: $(STAMP)
 	$(SPHINX) -b examples -d $(BUILD)/doctrees/examples $(SPHINXOPTS) docs examples
+
+slides-check: html
+	$(PY) -m coursekit.slidecheck $(BUILD)/html/slides $(BUILD)/slides-check
+
+slides-pdf: html
+	$(PY) -m coursekit.handout $(BUILD)/html/slides $(BUILD)/pdf
 
 test: $(STAMP)
 	$(PY) -m pytest

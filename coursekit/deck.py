@@ -47,7 +47,10 @@ class LinkSlidesToText(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         page = text_url(self.env.docname, self.config.coursekit_deck_dir)
         for section in self.document.children:
-            if not isinstance(section, nodes.section) or "coursekit-slide" not in section["classes"]:
+            if (
+                not isinstance(section, nodes.section)
+                or "coursekit-slide" not in section["classes"]
+            ):
                 continue
             anchor = section["ids"][-1]
             target = f"{page}#{anchor}" if anchor.startswith("slide-") else page

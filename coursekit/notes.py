@@ -47,8 +47,7 @@ def visit_notes_html(self: HTML5Translator, node: speaker_notes) -> None:
         self.body.append('<aside class="notes">')
     else:
         self.body.append(
-            '<aside class="admonition coursekit-notes">'
-            f'<p class="admonition-title">{TITLE}</p>\n'
+            f'<aside class="admonition coursekit-notes"><p class="admonition-title">{TITLE}</p>\n'
         )
 
 

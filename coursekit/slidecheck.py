@@ -73,12 +73,14 @@ MEASURE = r"""
       }
       if (up === slide) break;
     }
-    if (!reachable) outOfReach.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+    const name = el.tagName.toLowerCase() + (el.className ? '.' + el.className : '');
+    if (!reachable) outOfReach.push(name);
   }
   return {
     id: slide.id, title: title.trim(),
     content_height: Math.round(slide.scrollHeight), slide_height: 720,
-    fit: slide.dataset.coursekitFit || 'none', scale: parseFloat(slide.dataset.coursekitScale || '1'),
+    fit: slide.dataset.coursekitFit || 'none',
+    scale: parseFloat(slide.dataset.coursekitScale || '1'),
     min_body_px: body === Infinity ? null : Math.round(body * 10) / 10,
     min_code_px: code === Infinity ? null : Math.round(code * 10) / 10,
     out_of_reach: outOfReach.length, out_of_reach_sample: outOfReach.slice(0, 5),
@@ -143,7 +145,9 @@ def wait_until_settled(page) -> None:
     )
     page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
     page.evaluate("async () => { await document.fonts.ready; }")
-    page.wait_for_function("() => !document.querySelector('.reveal .slides section.present.animating')")
+    page.wait_for_function(
+        "() => !document.querySelector('.reveal .slides section.present.animating')"
+    )
     page.wait_for_timeout(60)
 
 
@@ -171,7 +175,9 @@ def contact_sheet(folder: Path, target: Path, columns: int = 6) -> None:
     shots = sorted(folder.glob("slide-*.png"))
     thumb_w, thumb_h, pad = 320, 180, 8
     rows = (len(shots) + columns - 1) // columns
-    sheet = Image.new("RGB", (columns * (thumb_w + pad) + pad, rows * (thumb_h + pad) + pad), "#888")
+    sheet = Image.new(
+        "RGB", (columns * (thumb_w + pad) + pad, rows * (thumb_h + pad) + pad), "#888"
+    )
     draw = ImageDraw.Draw(sheet)
     for index, shot in enumerate(shots):
         with Image.open(shot) as image:
@@ -184,8 +190,10 @@ def contact_sheet(folder: Path, target: Path, columns: int = 6) -> None:
 
 
 def format_table(reports: list[SlideReport]) -> str:
-    lines = [f"{'deck':<18} {'#':>3} {'height':>7} {'fit':<11} {'scale':>5} "
-             f"{'body':>5} {'code':>5} {'out':>4}  title"]
+    lines = [
+        f"{'deck':<18} {'#':>3} {'height':>7} {'fit':<11} {'scale':>5} "
+        f"{'body':>5} {'code':>5} {'out':>4}  title"
+    ]
     for r in reports:
         lines.append(
             f"{r.deck:<18} {r.number:>3} {r.content_height:>7} {r.fit:<11} {r.scale:>5.2f} "

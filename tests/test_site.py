@@ -98,10 +98,27 @@ def test_deck_has_one_slide_per_marker(deck):
 
 def test_text_has_an_anchor_per_slide_and_no_visible_marker(html):
     soup = soup_of(html / f"{CHAPTER}.html")
-    anchors = soup.select("span.coursekit-slide-anchor")
+    anchors = soup.select("a.coursekit-slide-link")
     assert [a["id"] for a in anchors] == [f"slide-{n}" for n in range(1, 45)]
-    assert all(not a.get_text() for a in anchors)
     assert "slide::" not in soup.get_text()
+
+
+@pytest.mark.parametrize("page", [CHAPTER, "TP_chap2"])
+def test_every_slide_link_finds_its_target_both_ways(html, deck, page):
+    text = soup_of(html / f"{page}.html")
+    slides = soup_of(deck / f"{page}.html")
+    to_deck = text.select("a.coursekit-slide-link")
+    to_text = slides.select("p.coursekit-text-link a")
+    sections = slides.select("div.slides > section > section")
+    assert len(to_deck) == len(to_text) == len(sections) > 0
+    for link in to_deck:
+        path, anchor = link["href"].split("#/")
+        target = soup_of((html / path).resolve())
+        assert target.find("section", id=anchor) is not None, link["href"]
+    for link in to_text:
+        path, anchor = link["href"].split("#")
+        target = soup_of((deck / path).resolve())
+        assert target.find(id=anchor) is not None, link["href"]
 
 
 @pytest.mark.parametrize("output", ["html", "deck"])
@@ -144,7 +161,7 @@ def test_no_page_loads_anything_from_the_network(html):
         assert not re.search(r"@import\s+['\"](https?:)?//", text), css
         for target in re.findall(r"@import\s+(?:url\()?['\"]?([^'\")\s;]+)", text):
             stylesheets.add((css.parent / target).resolve())
-    assert any(css.name == "white.css" for css in seen)
+    assert any(css.name == "white-contrast.css" for css in seen)
 
 
 def test_math_is_served_locally(html, deck):

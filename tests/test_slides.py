@@ -46,13 +46,17 @@ def test_deck_cut_along_markers(app, warning):
 
 
 @pytest.mark.sphinx("html", testroot="slides")
-def test_html_keeps_an_anchor_and_nothing_visible(app, warning):
+def test_html_keeps_an_anchor_linking_to_the_deck_and_no_marker(app, warning):
     app.build()
     assert warning.getvalue() == ""
     soup = BeautifulSoup((app.outdir / "mid_section.html").read_text(), "html.parser")
-    anchors = soup.select("span.coursekit-slide-anchor")
+    anchors = soup.select("a.coursekit-slide-link")
     assert [a["id"] for a in anchors] == ["slide-1", "slide-2"]
-    assert all(a.get_text() == "" for a in anchors)
+    assert [a["href"] for a in anchors] == [
+        "slides/mid_section.html#/slide-1",
+        "slides/mid_section.html#/slide-2",
+    ]
+    assert [a.get_text() for a in anchors] == ["diapo 1 ▸", "diapo 2 ▸"]
     body = soup.find(attrs={"role": "main"}) or soup.body
     assert "slide::" not in body.get_text()
     # Headings keep their ordinary structure in the text.
@@ -80,3 +84,29 @@ def test_marker_with_argument_or_content_is_a_clear_error(app, warning):
     assert all("takes no argument and no indented content" in line for line in messages)
     assert "index.rst:4:" in messages[0]
     assert "index.rst:8:" in messages[1]
+
+
+@pytest.mark.sphinx("revealjs", testroot="slides")
+def test_notes_are_reveal_notes_in_the_deck(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+    soup = BeautifulSoup((app.outdir / "before_heading.html").read_text(), "html.parser")
+    notes = soup.select("aside.notes")
+    assert len(notes) == 1
+    assert notes[0].get_text(strip=True) == "Ask who has trained a model before."
+    assert notes[0].find_parent("section")["id"] == "slide-2"
+
+
+@pytest.mark.sphinx("html", testroot="slides")
+def test_notes_are_an_aside_in_the_text(app, warning):
+    app.build()
+    soup = BeautifulSoup((app.outdir / "before_heading.html").read_text(), "html.parser")
+    (aside,) = soup.select("aside.coursekit-notes")
+    assert aside.select_one("p.admonition-title").get_text() == "Notes de l'enseignant"
+    assert "Ask who has trained a model before." in aside.get_text()
+
+
+@pytest.mark.sphinx("text", testroot="slides")
+def test_notes_are_left_out_of_plain_text(app, warning):
+    app.build()
+    assert "Ask who" not in (app.outdir / "before_heading.txt").read_text()
