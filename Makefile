@@ -9,14 +9,17 @@ BUILD   := _build
 SPHINX  := $(PY) -m sphinx -c . -W --keep-going -q -j 1
 SPHINXOPTS ?=
 
-.PHONY: help html revealjs examples slides-check slides-pdf test lint clean distclean
+.PHONY: help html revealjs live examples slides-check slides-pdf test lint linkcheck clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(BUILD)/html/"
 	@echo "make revealjs  build the deck alone into $(BUILD)/html/slides/"
+	@echo "make live      serve the text on http://127.0.0.1:8000 and rebuild it (and the deck) on every edit"
 	@echo "make examples  write every program of the chapters into examples/"
 	@echo "make slides-check  measure every slide in headless Chromium (_build/slides-check/)"
 	@echo "make slides-pdf    PDF handouts, one page per slide (_build/pdf/)"
+	@echo "make lint      ruff (check and format) on the code, sphinx-lint on the docs"
+	@echo "make linkcheck check every internal link and anchor of the site; list external ones"
 	@echo "make test      run the test suite"
 	@echo "make clean     remove $(BUILD)/"
 
@@ -32,6 +35,14 @@ html: $(STAMP)
 revealjs: $(STAMP)
 	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(BUILD)/html/slides
 
+# The deck is rebuilt after each text build; the program cache makes a
+# paragraph edit cost no program run.
+live: $(STAMP)
+	$(PY) -m sphinx_autobuild -c . -d $(BUILD)/doctrees/html --port 8000 \
+		--ignore '*/images/*.png' --watch coursekit \
+		--post-build "$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs docs $(BUILD)/html/slides" \
+		docs $(BUILD)/html
+
 examples: $(STAMP)
 	$(SPHINX) -b examples -d $(BUILD)/doctrees/examples $(SPHINXOPTS) docs examples
 
@@ -40,6 +51,14 @@ slides-check: html
 
 slides-pdf: html
 	$(PY) -m coursekit.handout $(BUILD)/html/slides $(BUILD)/pdf
+
+lint: $(STAMP)
+	$(PY) -m ruff check coursekit tests conf.py docs/images
+	$(PY) -m ruff format --check coursekit tests conf.py docs/images
+	$(PY) -m sphinxlint --ignore docs/locale docs
+
+linkcheck: html
+	$(PY) -m coursekit.linkcheck $(BUILD)/html
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from coursekit.config import setup_config
 from coursekit.deck import setup_deck
+from coursekit.downloads import setup_downloads
 from coursekit.examples import setup_examples
 from coursekit.extraction import setup_extraction
 from coursekit.figures import setup_figures
@@ -37,13 +38,14 @@ def setup(app: Sphinx) -> dict:
     setup_outputs(app)
     setup_extraction(app)
     setup_report(app)
+    setup_downloads(app)
     setup_inline_math(app)
     setup_notebooks(app)
     setup_offline_math(app)
     setup_figures(app)
     return {
         "version": __version__,
-        "env_version": 2,
+        "env_version": 4,
         # Per-document state lives in the doctrees only (slide markers, math),
         # so parallel reading is safe.
         "parallel_read_safe": True,

@@ -74,6 +74,33 @@ class PlainPythonInDeck(SphinxPostTransform):
                 block["language"] = "python"
 
 
+class deck_reference(nodes.General, nodes.Inline, nodes.Element):  # noqa: N801
+    """A link to a page's deck, resolved once the builder is known."""
+
+
+def deck_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``:deck:`label <docname>``` or ``:deck:`docname``` — a link to that page's deck."""
+    from docutils.utils import unescape
+    from sphinx.util.nodes import split_explicit_title
+
+    has_title, label, target = split_explicit_title(unescape(text))
+    node = deck_reference(rawtext, target=target.strip())
+    node += nodes.Text(label if has_title else f"diaporama {target}")
+    return [node], []
+
+
+def resolve_deck_references(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: from the text the deck is in the deck folder, from a deck beside it."""
+    for node in list(doctree.findall(deck_reference)):
+        target = node["target"]
+        if app.builder.name in DECK_BUILDERS:
+            uri = posixpath.relpath(f"{target}.html", posixpath.dirname(docname) or ".")
+        else:
+            uri = deck_url(target, app.config.coursekit_deck_dir, docname)
+        link = nodes.reference("", "", *node.children, refuri=uri, internal=False)
+        node.replace_self(link)
+
+
 def configure_deck(app: Sphinx, config: Config) -> None:
     """Ship the deck's stylesheet and script, and tell the script its floors."""
     config.revealjs_static_path = [*config.revealjs_static_path, str(STATIC)]
@@ -92,5 +119,8 @@ def configure_deck(app: Sphinx, config: Config) -> None:
 def setup_deck(app: Sphinx) -> None:
     """Register the deck's assets and the slide-to-text links."""
     app.connect("config-inited", configure_deck)
+    app.add_node(deck_reference)
+    app.add_role("deck", deck_role)
+    app.connect("doctree-resolved", resolve_deck_references)
     app.add_post_transform(LinkSlidesToText)
     app.add_post_transform(PlainPythonInDeck)

@@ -19,6 +19,7 @@ from docutils import nodes
 from sphinx.util import logging
 
 from coursekit.cache import ResultCache
+from coursekit.downloads import links_for
 from coursekit.examples import check_excerpts, program_listing, program_output
 from coursekit.execution import Job, Outcome, Runner
 from coursekit.programs import Program, fingerprint, probable_device
@@ -196,6 +197,7 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             placeholder.parent.remove(placeholder)
             continue
         box = render_outcome(outcome, key[:16])
+        box += links_for(docname, placeholder["program_index"] + 1, program)
         if key in app.coursekit_failed:
             box["classes"].append("coursekit-failed")
             box[0].replace_self(

@@ -113,13 +113,14 @@ def build_slide_sections(
     sections = []
     for number, slide in enumerate(slides, start=1):
         section = nodes.section(classes=["coursekit-slide"])
-        # The writer puts the last id on the slide: the anchor, so that
-        # ``deck.html#/slide-N`` opens the slide the text links to.
-        ids = [] if slide.continued else list(slide.title_ids)
-        ids.append(slide.anchor or f"slide-0-{number}")
-        section["ids"] = ids
+        # The slide's id is its anchor: ``deck.html#/slide-N`` opens the slide.
+        section["ids"] = [slide.anchor or f"slide-0-{number}"]
         if slide.title is not None:
             title = nodes.title("", "", *[child.deepcopy() for child in slide.title.children])
+            if not slide.continued:
+                # The slide element carries only one id (the anchor): the
+                # heading keeps its own, so links to the section still land.
+                title["ids"] = list(slide.title_ids)
             if slide.continued:
                 title += nodes.inline(continuation, continuation, classes=["continuation"])
                 section["classes"].append("continuation")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import DOCS
+from conftest import DOCS, ROOT
 
 from coursekit.inline_math import rewrite_inline_math
 
@@ -264,3 +265,44 @@ def test_execution_report_lists_every_program(html):
         assert cells[3].endswith(" s")
         assert cells[4].startswith(("cpu", "cuda"))
         assert cells[5] in {"oui", "non"}
+
+
+def test_every_program_can_be_downloaded_as_script_and_notebook(html):
+    import nbformat
+
+    soup = soup_of(html / f"{CHAPTER}.html")
+    blocks = soup.select("p.coursekit-downloads:not(.coursekit-archive)")
+    assert len(blocks) == 12
+    examples = sorted((ROOT / "examples" / CHAPTER).glob("*.py"))
+    for block, script in zip(blocks, examples, strict=True):
+        py, ipynb = (a["href"] for a in block.select("a"))
+        assert (html / py).read_text(encoding="utf-8") == script.read_text(encoding="utf-8")
+        notebook = nbformat.read(html / ipynb, as_version=4)
+        nbformat.validate(notebook)
+        code = script.read_text(encoding="utf-8").split("\n\n", 1)[1]
+        assert notebook.cells[1].source == code.rstrip("\n")
+    (archive_link,) = soup.select("p.coursekit-archive a")
+    with zipfile.ZipFile(html / archive_link["href"]) as zipped:
+        names = zipped.namelist()
+    assert len(names) == 24 and all(n.startswith(f"{CHAPTER}/") for n in names)
+
+
+def test_a_downloaded_notebook_runs_with_the_same_result(html):
+    import nbformat
+    from nbclient import NotebookClient
+
+    soup = soup_of(html / f"{CHAPTER}.html")
+    block = soup.select("p.coursekit-downloads:not(.coursekit-archive)")[1]  # §2.5
+    notebook = nbformat.read(html / block.select("a")[1]["href"], as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    printed = "".join(out.get("text", "") for out in notebook.cells[1].outputs)
+    box = block.find_parent("div", class_="coursekit-output")
+    assert printed == box.select_one("div.coursekit-stdout pre").get_text()
+
+
+def test_linkcheck_finds_every_internal_target(site):
+    from coursekit.linkcheck import check_site
+
+    broken, external = check_site(site["html"].outdir)
+    assert broken == []
+    assert all(url.startswith("https://") for url in external)  # listed, never fetched
