@@ -84,3 +84,33 @@ def test_cache_runs_only_what_changed(tmp_path):
     assert counts(build(src, out)) == (3, 1, 2)  # one block edited
     assert "total 15" in (out / "index.html").read_text()
     assert not any((src / "_build" / ".coursekit-cache" / "tmp").glob("*"))
+
+
+def test_a_new_chapter_needs_no_wiring(tmp_path):
+    """Drop chap3_*.rst next to the others, list it in a toctree: deck, examples, outputs."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-new-chapter", src)
+    for builder, out in (("html", "html"), ("revealjs", "html/slides"), ("examples", "examples")):
+        cmd = [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-W",
+            "-b",
+            builder,
+            str(src),
+            str(tmp_path / out),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    text = BeautifulSoup((tmp_path / "html" / "chap3_convolutions.html").read_text(), "html.parser")
+    outputs = [box.get_text() for box in text.select("div.coursekit-output")]
+    assert "taille du noyau : 3" in outputs[0] and "[-3, -6]" in outputs[1]
+    assert len(text.select("span.math")) == 1
+    deck = BeautifulSoup(
+        (tmp_path / "html" / "slides" / "chap3_convolutions.html").read_text(), "html.parser"
+    )
+    assert len(deck.select("div.slides > section")) == 3
+    scripts = sorted(p.name for p in (tmp_path / "examples" / "chap3_convolutions").glob("*.py"))
+    assert scripts == ["01_s3-1_un-noyau.py", "02_s3-2_convolution.py"]

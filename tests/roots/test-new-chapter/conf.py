@@ -1,0 +1,4 @@
+# The same extensions as the course: nothing chapter-specific.
+extensions = ["sphinx_revealjs", "coursekit"]
+language = "fr"
+revealjs_use_section_ids = True
