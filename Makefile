@@ -17,7 +17,7 @@ help:
 	@echo "make live      serve the text on http://127.0.0.1:8000 and rebuild it (and the deck) on every edit"
 	@echo "make examples  write every program of the chapters into examples/"
 	@echo "make slides-check  measure every slide in headless Chromium (_build/slides-check/)"
-	@echo "make slides-pdf    PDF handouts, one page per slide (_build/pdf/)"
+	@echo "make slides-pdf    PDF handouts, one page per slide (_build/html/pdf/)"
 	@echo "make lint      ruff (check and format) on the code, sphinx-lint on the docs"
 	@echo "make linkcheck check every internal link and anchor of the site; list external ones"
 	@echo "make test      run the test suite"
@@ -49,8 +49,10 @@ examples: $(STAMP)
 slides-check: html
 	$(PY) -m coursekit.slidecheck $(BUILD)/html/slides $(BUILD)/slides-check
 
+# The handouts go into the site (pdf/); the second html build links them from the home page.
 slides-pdf: html
-	$(PY) -m coursekit.handout $(BUILD)/html/slides $(BUILD)/pdf
+	$(PY) -m coursekit.handout $(BUILD)/html/slides $(BUILD)/html/pdf
+	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(BUILD)/html
 
 lint: $(STAMP)
 	$(PY) -m ruff check coursekit tests conf.py docs/images

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from sphinx.config import Config
 
 STATIC = Path(__file__).parent / "static"
+#: Where ``make slides-pdf`` puts the handouts, inside the HTML output.
+HANDOUT_DIR = "pdf"
 
 
 def deck_url(docname: str, deck_dir: str, from_docname: str) -> str:
@@ -101,6 +103,55 @@ def resolve_deck_references(app: Sphinx, doctree: nodes.document, docname: str) 
         node.replace_self(link)
 
 
+class handout_reference(nodes.General, nodes.Inline, nodes.Element):  # noqa: N801
+    """A link to a deck's PDF handout, shown once ``make slides-pdf`` has made it."""
+
+
+def handout_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``:handout:`label <docname>``` — a link to ``pdf/<docname>.pdf`` when it exists."""
+    from docutils.utils import unescape
+    from sphinx.util.nodes import split_explicit_title
+
+    has_title, label, target = split_explicit_title(unescape(text))
+    env = inliner.document.settings.env
+    env.coursekit_handout_docs.add(env.docname)
+    node = handout_reference(rawtext, target=target.strip())
+    node += nodes.Text(label if has_title else f"PDF {target}")
+    return [node], []
+
+
+def resolve_handout_references(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Link the PDF if the HTML output has it; otherwise say how to make it."""
+    for node in list(doctree.findall(handout_reference)):
+        pdf = f"{HANDOUT_DIR}/{node['target']}.pdf"
+        if (Path(app.outdir) / pdf).exists() and app.builder.name not in DECK_BUILDERS:
+            uri = posixpath.relpath(pdf, posixpath.dirname(docname) or ".")
+            node.replace_self(nodes.reference("", "", *node.children, refuri=uri))
+        else:
+            hint = nodes.inline("", "", classes=["coursekit-handout-missing"])
+            hint += node.children
+            hint += nodes.Text(" (à produire avec make slides-pdf)")
+            node.replace_self(hint)
+
+
+def pages_with_handouts(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Re-read pages that link handouts, which may have appeared since the last build."""
+    return sorted(env.coursekit_handout_docs - set(removed))
+
+
+def init_env(app: Sphinx) -> None:
+    if not hasattr(app.env, "coursekit_handout_docs"):
+        app.env.coursekit_handout_docs = set()
+
+
+def purge_doc(app: Sphinx, env, docname: str) -> None:
+    env.coursekit_handout_docs.discard(docname)
+
+
+def merge_info(app: Sphinx, env, docnames, other) -> None:
+    env.coursekit_handout_docs |= other.coursekit_handout_docs & set(docnames)
+
+
 def configure_deck(app: Sphinx, config: Config) -> None:
     """Ship the deck's stylesheet and script, and tell the script its floors."""
     config.revealjs_static_path = [*config.revealjs_static_path, str(STATIC)]
@@ -122,5 +173,12 @@ def setup_deck(app: Sphinx) -> None:
     app.add_node(deck_reference)
     app.add_role("deck", deck_role)
     app.connect("doctree-resolved", resolve_deck_references)
+    app.add_node(handout_reference)
+    app.add_role("handout", handout_role)
+    app.connect("builder-inited", init_env)
+    app.connect("env-purge-doc", purge_doc)
+    app.connect("env-merge-info", merge_info)
+    app.connect("env-get-outdated", pages_with_handouts)
+    app.connect("doctree-resolved", resolve_handout_references)
     app.add_post_transform(LinkSlidesToText)
     app.add_post_transform(PlainPythonInDeck)

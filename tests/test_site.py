@@ -306,3 +306,14 @@ def test_linkcheck_finds_every_internal_target(site):
     broken, external = check_site(site["html"].outdir)
     assert broken == []
     assert all(url.startswith("https://") for url in external)  # listed, never fetched
+
+
+def test_chapter_and_tp_link_each_other_and_home_lists_the_handout(html):
+    chapter = soup_of(html / f"{CHAPTER}.html").select_one("article")
+    tp = soup_of(html / "TP_chap2.html").select_one("article")
+    assert chapter.select_one("a[href='TP_chap2.html']") is not None
+    assert tp.select_one(f"a[href='{CHAPTER}.html']") is not None
+    home = soup_of(html / "index.html").select_one("article")
+    # No handout in a fresh build: the home page says how to make it instead of a dead link.
+    missing = home.select_one("span.coursekit-handout-missing")
+    assert missing is not None and "make slides-pdf" in missing.get_text()
