@@ -9,7 +9,7 @@ BUILD   := _build
 SPHINX  := $(PY) -m sphinx -c . -W --keep-going -q -j 1
 SPHINXOPTS ?=
 
-.PHONY: help html revealjs live examples slides-check slides-pdf test lint linkcheck clean distclean
+.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(BUILD)/html/"
@@ -28,8 +28,24 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-html: $(STAMP)
+# Everything the site is made from: when none of it changed since the last
+# successful build, `make html` has nothing to do.
+SOURCES := $(shell find docs coursekit -type f -not -name '*.pyc' -not -name '*.mo' \
+	-not -path 'docs/images/*.png' 2>/dev/null) conf.py pyproject.toml requirements.lock
+BUILT   := $(BUILD)/html/.coursekit-built
+
+html: $(BUILT)
+
+# The text and the deck are built at the same time, one per core; the deck
+# shows no program output, so it never waits for a program.
+$(BUILT): $(STAMP) $(SOURCES)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target _text _deck
+	@touch $@
+
+_text:
 	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(BUILD)/html
+
+_deck:
 	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(BUILD)/html/slides
 
 revealjs: $(STAMP)

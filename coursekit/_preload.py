@@ -8,7 +8,7 @@ program could see.
 import contextlib
 import os
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["MPLBACKEND"] = "Agg"  # programs draw into files, never a window
 
 import matplotlib
 

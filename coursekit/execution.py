@@ -219,13 +219,32 @@ def _without_main_module():
             sys.modules["__main__"] = main
 
 
+PRELOAD = ["coursekit._preload"]
+
+
+def forkserver_context():
+    """The forkserver context, its preload list set (once per process)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it imports torch and matplotlib, over a second),
+    so that it is ready when the programs are known. Safe to call from a thread."""
+    from multiprocessing import forkserver
+
+    forkserver_context()
+    with _without_main_module():
+        forkserver.ensure_running()
+
+
 class Runner:
     """Runs jobs in children forked from one warm server. Use as a context manager."""
 
-    def __init__(self, workers: int | None = None, preload: tuple[str, ...] = ()) -> None:
+    def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["coursekit._preload", *preload])
+        self.context = forkserver_context()
         self._tmp: tempfile.TemporaryDirectory | None = None
 
     def __enter__(self) -> Runner:
@@ -247,8 +266,8 @@ class Runner:
         pending = list(enumerate(jobs))
         running: dict[int, tuple[multiprocessing.process.BaseProcess, Path, float]] = {}
         outcomes: dict[int, Outcome] = {}
-        env_backup = os.environ.get("MPLBACKEND")
-        os.environ["MPLBACKEND"] = "Agg"
+        # The environment of this process is left alone (a notebook kernel may be
+        # starting beside us); the forkserver's preload sets up matplotlib.
         try:
             while pending or running:
                 while pending and len(running) < self.workers:
@@ -276,10 +295,6 @@ class Runner:
                 if running:
                     time.sleep(0.005)
         finally:
-            if env_backup is None:
-                os.environ.pop("MPLBACKEND", None)
-            else:
-                os.environ["MPLBACKEND"] = env_backup
             for process, _, _ in running.values():
                 process.kill()
         return [outcomes[index] for index in range(len(jobs))]

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,9 +93,13 @@ def draw(script: Path, timeout: int) -> None:
 def draw_stale_figures(app: Sphinx) -> None:
     """``builder-inited`` handler: redraw every figure that is out of date."""
     folder = Path(app.srcdir) / app.config.coursekit_figures_dir
-    for script in stale_figures(folder) if folder.is_dir() else []:
+    scripts = stale_figures(folder) if folder.is_dir() else []
+    for script in scripts:
         logger.info("drawing figure %s", script.with_suffix(".png").name)
-        draw(script, app.config.coursekit_figure_timeout)
+    # One process per script, as many at once as there are cores.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for future in [pool.submit(draw, s, app.config.coursekit_figure_timeout) for s in scripts]:
+            future.result()
 
 
 def setup_figures(app: Sphinx) -> None:

@@ -61,7 +61,14 @@ def outputs_for_other_builders(app: Sphinx, config: Config) -> None:
     config.nb_mime_priority_overrides = overrides
 
 
+def no_execution_for_decks(app: Sphinx) -> None:
+    """The deck leaves outputs out (as for the chapters' programs): no kernel for it."""
+    if app.builder.name in DECK_BUILDERS and "nb_execution_mode" in app.config:
+        app.config.nb_execution_mode = "off"
+
+
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
+    app.connect("builder-inited", no_execution_for_decks, priority=400)
     app.connect("config-inited", isolate_kernel_profile)
     app.connect("config-inited", outputs_for_other_builders, priority=400)

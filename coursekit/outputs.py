@@ -9,7 +9,9 @@ nowhere (a slide keeps its size; the text is where outputs are read).
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from sphinx.util import logging
 from coursekit.cache import ResultCache
 from coursekit.downloads import links_for
 from coursekit.examples import check_excerpts, program_listing, program_output
-from coursekit.execution import Job, Outcome, Runner
+from coursekit.execution import Job, Outcome, Runner, warm_up
 from coursekit.programs import Program, fingerprint, probable_device
 from coursekit.slides import DECK_BUILDERS
 
@@ -32,8 +34,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Builders that only read or extract: nothing to run for them.
-NO_RUN_BUILDERS = ("examples", "linkcheck", "gettext", "dummy")
+#: Builders that do not show outputs: nothing to run for them. The deck
+#: leaves outputs out, so its build never waits for a program.
+NO_RUN_BUILDERS = ("examples", "linkcheck", "gettext", "dummy", *DECK_BUILDERS)
 
 
 class program_figure(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
@@ -86,8 +89,81 @@ def report_error(program: Program, message: str, subtype: str) -> None:
     )
 
 
+def _jobs(env: BuildEnvironment, todo: list[tuple[Program, str]]) -> list[Job]:
+    return [
+        Job(
+            key=key,
+            code=program.code,
+            filename=str(Path(env.doc2path(program.docname))),
+            first_line=program.line,
+            timeout=program.timeout,
+        )
+        for program, key in todo
+    ]
+
+
+def _execute(
+    app: Sphinx, jobs: list[Job], programs: list[Program]
+) -> dict[str, tuple[Outcome, str | None]]:
+    """Run jobs; store the results that are as expected in the cache.
+
+    Returns key -> (outcome, failure message or None).
+
+    Touches neither Sphinx's logging nor the environment: it may run in a thread.
+    """
+    cache = cache_for(app)
+    with Runner(workers=app.config.coursekit_workers or None) as runner:
+        outcomes = runner.run(jobs, workdir=cache.workdir())
+    results = {}
+    for program, outcome in zip(programs, outcomes, strict=True):
+        expected = (outcome.status == "error") == program.expect_error
+        if expected and outcome.status in ("ok", "error"):
+            results[outcome.key] = (cache.store(outcome), None)
+        else:
+            results[outcome.key] = (outcome, failure_message(program, outcome))
+    return results
+
+
+def _uncached(app: Sphinx, programs: list[Program]) -> list[tuple[Program, str]]:
+    cache = cache_for(app)
+    print_ = fingerprint(probable_device())
+    return [(p, k) for p in programs if not cache.has(k := p.key(print_))]
+
+
+def run_as_soon_as_read(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: start a page's uncached programs in the background.
+
+    They run while Sphinx reads the other pages (a notebook's kernel, say);
+    ``run_programs`` waits for them.
+    """
+    if not execution_enabled(app):
+        return
+    docname = app.env.docname
+    todo = _uncached(app, app.env.coursekit_programs.get(docname, []))
+    if not todo:
+        return
+    if not hasattr(app, "coursekit_started"):
+        app.coursekit_started = time.perf_counter()
+    jobs = _jobs(app.env, todo)
+    programs = [program for program, _ in todo]
+    results: dict[str, tuple[Outcome, str | None]] = {}
+
+    def work() -> None:
+        results.update(_execute(app, jobs, programs))
+
+    thread = threading.Thread(target=work, name=f"coursekit-{docname}", daemon=True)
+    thread.start()
+    app.coursekit_background.append((thread, results))
+
+
+def read_notebooks_last(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: read reST chapters first, so that their programs
+    run while notebooks (which execute in a kernel) are read."""
+    docnames.sort(key=lambda name: (Path(env.doc2path(name)).suffix != ".rst", name))
+
+
 def run_programs(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """``env-updated``: check excerpts, run what the cache lacks, report failures.
+    """``env-updated``: check excerpts, finish running what the cache lacks, report failures.
 
     Each failure is one error naming the chapter file and the block's line;
     the page then shows the failure where the output would be, and the
@@ -99,47 +175,40 @@ def run_programs(app: Sphinx, env: BuildEnvironment) -> list[str]:
     app.coursekit_failed = {}
     if not execution_enabled(app):
         return []
-    start = time.perf_counter()
+    start = getattr(app, "coursekit_started", time.perf_counter())
+    fresh: dict[str, tuple[Outcome, str | None]] = {}
+    for thread, results in app.coursekit_background:
+        thread.join()
+        fresh.update(results)
+    app.coursekit_background = []
+    all_programs = [p for d in sorted(env.coursekit_programs) for p in env.coursekit_programs[d]]
+    remaining = [(p, k) for p, k in _uncached(app, all_programs) if k not in fresh]
+    if remaining:  # e.g. the cache was emptied while the pages did not change
+        fresh.update(_execute(app, _jobs(env, remaining), [p for p, _ in remaining]))
     cache = cache_for(app)
     print_ = fingerprint(probable_device())
-    todo: list[tuple[Program, str]] = []
-    for docname in sorted(env.coursekit_programs):
-        for program in env.coursekit_programs[docname]:
-            key = program.key(print_)
-            outcome = cache.load(key)
-            if outcome is None:
-                todo.append((program, key))
-            else:
-                app.coursekit_runs.append(
-                    RunRecord(program, key, outcome.status, outcome.duration, outcome.device, True)
-                )
-    if todo:
-        jobs = [
-            Job(
-                key=key,
-                code=program.code,
-                filename=str(Path(env.doc2path(program.docname))),
-                first_line=program.line,
-                timeout=program.timeout,
-            )
-            for program, key in todo
-        ]
-        with Runner(workers=app.config.coursekit_workers or None) as runner:
-            outcomes = runner.run(jobs, workdir=cache.workdir())
-        for (program, key), outcome in zip(todo, outcomes, strict=True):
-            expected = (outcome.status == "error") == program.expect_error
-            if expected and outcome.status in ("ok", "error"):
-                outcome = cache.store(outcome)
-                status = outcome.status
-            else:
-                report_error(program, failure_message(program, outcome), "execution")
+    ran = 0
+    for program in all_programs:
+        key = program.key(print_)
+        if key in fresh:
+            outcome, failure = fresh[key]
+            ran += 1
+            if failure is not None:
+                report_error(program, failure, "execution")
                 app.coursekit_failed[key] = outcome
                 status = "failed"
+            else:
+                status = outcome.status
             app.coursekit_runs.append(
                 RunRecord(program, key, status, outcome.duration, outcome.device, False)
             )
-        cache.clean_scratch()
-    ran = len(todo)
+            continue
+        outcome = cache.load(key)
+        status = outcome.status if outcome else "absent"
+        duration = outcome.duration if outcome else 0.0
+        device = outcome.device if outcome else "-"
+        app.coursekit_runs.append(RunRecord(program, key, status, duration, device, True))
+    cache.clean_scratch()
     total = len(app.coursekit_runs)
     print(  # the build's one line about programs, also under -q
         f"coursekit: {total} programs, {ran} run, {total - ran} from cache, "
@@ -244,6 +313,17 @@ def pass_through(self, node: nodes.Element) -> None:
     pass
 
 
+def start_runner_early(app: Sphinx) -> None:
+    """``builder-inited``: warm the forkserver while Sphinx reads the sources."""
+    app.coursekit_background = []
+    # Programs run side by side, one per core, next to a notebook kernel: each
+    # gets one thread (the course's tensors are far too small to gain from more,
+    # and the results are the same).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if execution_enabled(app):
+        threading.Thread(target=warm_up, name="coursekit-warm-up", daemon=True).start()
+
+
 def setup_outputs(app: Sphinx) -> None:
     """Register the execution phase, the output nodes and their visitors."""
     app.add_node(
@@ -270,5 +350,8 @@ def setup_outputs(app: Sphinx) -> None:
         man=(pass_through, pass_through),
         texinfo=(pass_through, pass_through),
     )
+    app.connect("builder-inited", start_runner_early)
+    app.connect("env-before-read-docs", read_notebooks_last)
+    app.connect("doctree-read", run_as_soon_as_read)
     app.connect("env-updated", run_programs)
     app.connect("doctree-resolved", place_outputs)
