@@ -9,7 +9,7 @@ BUILD   := _build
 SPHINX  := $(PY) -m sphinx -c . -W --keep-going -q -j 1
 SPHINXOPTS ?=
 
-.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck clean distclean
+.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(BUILD)/html/"
@@ -20,6 +20,7 @@ help:
 	@echo "make slides-pdf    PDF handouts, one page per slide (_build/html/pdf/)"
 	@echo "make lint      ruff (check and format) on the code, sphinx-lint on the docs"
 	@echo "make linkcheck check every internal link and anchor of the site; list external ones"
+	@echo "make bench     time cold, no-op and incremental builds on a fresh copy"
 	@echo "make test      run the test suite"
 	@echo "make clean     remove $(BUILD)/"
 
@@ -77,6 +78,9 @@ lint: $(STAMP)
 
 linkcheck: html
 	$(PY) -m coursekit.linkcheck $(BUILD)/html
+
+bench: $(STAMP)
+	$(PY) -m coursekit.bench
 
 test: $(STAMP)
 	$(PY) -m pytest

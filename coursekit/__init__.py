@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from coursekit.config import setup_config
 from coursekit.deck import setup_deck
 from coursekit.downloads import setup_downloads
+from coursekit.encoding import setup_encoding
 from coursekit.examples import setup_examples
 from coursekit.extraction import setup_extraction
 from coursekit.figures import setup_figures
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict:
     """Register every coursekit component with Sphinx."""
     setup_config(app)
+    setup_encoding(app)
     setup_slides(app)
     setup_deck(app)
     setup_notes(app)

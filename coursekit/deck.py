@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,7 +155,10 @@ def merge_info(app: Sphinx, env, docnames, other) -> None:
 
 def configure_deck(app: Sphinx, config: Config) -> None:
     """Ship the deck's stylesheet and script, and tell the script its floors."""
-    config.revealjs_static_path = [*config.revealjs_static_path, str(STATIC)]
+    # Relative to the configuration folder, so that the configuration (and
+    # Sphinx's record of it) is the same wherever the project is checked out.
+    static = os.path.relpath(STATIC, app.confdir)
+    config.revealjs_static_path = [*config.revealjs_static_path, static]
     config.revealjs_css_files = [*config.revealjs_css_files, "coursekit-deck.css"]
     # sphinx-revealjs has already turned its entries into (file, attributes) pairs.
     config.revealjs_js_files = [*config.revealjs_js_files, ("coursekit-deck.js", {})]

@@ -220,7 +220,8 @@ def run_programs(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 def render_outcome(outcome: Outcome, figure_prefix: str) -> nodes.container:
     """The nodes that show a program's output under its code."""
-    box = nodes.container(classes=["coursekit-output"])
+    # "no-search": search finds the course, not the numbers programs print.
+    box = nodes.container(classes=["coursekit-output", "no-search"])
     label = nodes.paragraph(classes=["coursekit-output-label"])
     label += nodes.Text("Sortie")
     box += label

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,110 @@ def test_a_new_chapter_needs_no_wiring(tmp_path):
     assert len(deck.select("div.slides > section")) == 3
     scripts = sorted(p.name for p in (tmp_path / "examples" / "chap3_convolutions").glob("*.py"))
     assert scripts == ["01_s3-1_un-noyau.py", "02_s3-2_convolution.py"]
+
+
+@pytest.mark.sphinx("html", testroot="bad-inputs")
+def test_bad_programs_end_as_documented(app, warning):
+    before = sorted(p.name for p in Path(app.srcdir).rglob("*") if "_build" not in p.parts)
+    app.build()
+    messages = warning.getvalue()
+    errors = re.findall(r"^(\S+?):(\d+): ERROR: (.*)$", messages, flags=re.M)
+    lines = {int(line): text for _, line, text in errors}
+    # Failures: os._exit(3), the segfault, the syntax error; nothing else.
+    assert sorted(lines) == [40, 48, 55]
+    assert "ended the interpreter with exit status 3" in lines[40]
+    assert "was killed by signal SIGSEGV" in lines[48]
+    assert lines[55] == "the program of this code block raised an error:"
+    assert 'index.rst", line 57' in messages and "SyntaxError" in messages
+    # The program wrote and moved around in its own temporary folder: the sources are untouched.
+    after = sorted(p.name for p in Path(app.srcdir).rglob("*") if "_build" not in p.parts)
+    assert after == before
+    html = (app.outdir / "index.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    boxes = soup.select("div.coursekit-output")
+    big = boxes[0].get_text()
+    assert "sortie tronquée : 50,000,050 octets au total" in big
+    assert len(html) < 1_000_000
+    assert "still running in True" in boxes[1].get_text()
+    assert "before the exit" in boxes[2].get_text() and "never printed" not in boxes[2].get_text()
+    assert "&lt;script&gt;alert('boom')&lt;/script&gt;" in html
+    assert not any("alert(" in (tag.string or "") for tag in soup.find_all("script"))
+    assert "about to leave" in boxes[4].get_text()  # output up to the failure is shown
+    assert len(soup.select("div.coursekit-failed")) == 3
+
+
+def write_page(src: Path, body: bytes) -> None:
+    (src / "conf.py").write_text('extensions = ["sphinx_revealjs", "coursekit"]\n')
+    (src / "index.rst").write_bytes(body)
+
+
+def strict_build(src: Path, out: Path) -> subprocess.CompletedProcess:
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-q",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        str(src),
+        str(out),
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def test_mojibake_is_detected_and_the_repair_named(tmp_path):
+    seed = "Chapitre 2 — Perceptron\n=======================\n\nLe modèle a été entraîné.\n"
+    write_page(tmp_path, seed.encode("utf-8").decode("mac_roman").encode("utf-8"))
+    done = strict_build(tmp_path, tmp_path / "out")
+    assert done.returncode != 0
+    assert (
+        "index.rst:1: ERROR: this file looks like UTF-8 that was read as mac_roman" in done.stderr
+    )
+    assert ".encode('mac_roman').decode('utf-8')" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_file_that_is_not_utf8_is_reported_with_its_line(tmp_path):
+    write_page(tmp_path, "Titre\n=====\n\nLe modèle\n".encode("latin-1"))
+    done = strict_build(tmp_path, tmp_path / "out")
+    assert done.returncode != 0
+    assert "index.rst:4: ERROR: this file is not UTF-8: byte 0xe8 at column 7" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_missing_figure_is_reported_with_its_line(tmp_path):
+    write_page(tmp_path, b"Titre\n=====\n\n.. image:: images/chap9_absente.png\n")
+    done = strict_build(tmp_path, tmp_path / "out")
+    assert done.returncode != 0
+    assert "index.rst:4: WARNING: image file not readable: images/chap9_absente.png" in done.stderr
+
+
+def test_an_interrupted_build_leaves_no_half_written_result(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    write_page(
+        src,
+        b"Titre\n=====\n\n.. code-block:: python\n\n   import time\n   time.sleep(4)\n"
+        b"   print('slept')\n",
+    )
+    cmd = [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(tmp_path / "out")]
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    scratch = src / "_build" / ".coursekit-cache" / "tmp"
+    for _ in range(400):  # until the program is running
+        if scratch.exists() and any(scratch.glob("run-*/*")):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the program never started")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    entries = [p for p in (src / "_build" / ".coursekit-cache").glob("??/*")]
+    assert entries == []  # nothing was stored for the killed run
+    line = build(src, tmp_path / "out")
+    assert counts(line) == (1, 1, 0)
+    assert "slept" in (tmp_path / "out" / "index.html").read_text()
+    assert not any(scratch.glob("*"))

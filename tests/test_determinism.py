@@ -1,0 +1,118 @@
+"""Two cold builds from two clean copies of the repository give the same bytes.
+
+Everything under _build/html (text, deck, images, downloads), the figures in
+docs/images and examples/ are compared. What must differ is named here, and
+nothing else may:
+
+- ``rapport_execution.html`` (text and deck): it reports how long each
+  program ran;
+- the output of the §8.3 profiler program, which prints measured times and
+  memory, on the chapter's page;
+- the execution timestamps and random cell ids that myst-nb and jupytext put
+  in the executed TP notebook (``jupyter_execute/TP_chap2.ipynb``);
+- ``slides/.buildinfo``, Sphinx's hash of its settings for the deck build (a
+  bookkeeping file, not published content).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT
+
+ALLOWED_TO_DIFFER = {
+    "rapport_execution.html",
+    "slides/rapport_execution.html",
+    "slides/.buildinfo",  # Sphinx's own record of its settings, not a published page
+}
+
+
+def without_profiler_tables(html: bytes) -> str:
+    """The page with the profiler program's output taken out."""
+    soup = BeautifulSoup(html.decode("utf-8"), "html.parser")
+    for box in soup.select("div.coursekit-output"):
+        if "Self CPU %" in box.get_text():
+            box.decompose()
+    return str(soup)
+
+
+def without_execution_times(notebook: bytes) -> dict:
+    """An executed notebook without the timestamps of its execution."""
+    data = json.loads(notebook)
+    for cell in data["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
+        cell.pop("id", None)
+    return data
+
+
+def clean_copy(target: Path) -> Path:
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, files):  # tracked and new files; never the generated figures
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    os.symlink(ROOT / ".venv", target / ".venv")
+    return target
+
+
+def build(copy: Path) -> None:
+    for target in ("html", "examples"):
+        done = subprocess.run(
+            ["make", "--no-print-directory", "STAMP=", target],
+            cwd=copy,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".doctrees" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    copies = [clean_copy(tmp_path_factory.mktemp(f"copy{n}")) for n in (1, 2)]
+    for copy in copies:
+        build(copy)
+    return copies
+
+
+@pytest.mark.parametrize("folder", ["_build/html", "docs/images", "examples"])
+def test_two_cold_builds_are_byte_identical(two_builds, folder):
+    first, second = (tree(copy / folder) for copy in two_builds)
+    assert sorted(first) == sorted(second)
+    differing = [name for name in first if first[name] != second[name]]
+    page = "chap2_perceptron.html"
+    same_page = without_profiler_tables(first.get(page, b"")) == without_profiler_tables(
+        second.get(page, b"")
+    )
+    if page in differing and same_page:
+        differing.remove(page)
+    notebook = "jupyter_execute/TP_chap2.ipynb"
+    if notebook in differing and without_execution_times(
+        first[notebook]
+    ) == without_execution_times(second[notebook]):
+        differing.remove(notebook)
+    assert set(differing) <= ALLOWED_TO_DIFFER, differing
