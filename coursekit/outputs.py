@@ -321,7 +321,11 @@ def start_runner_early(app: Sphinx) -> None:
     # gets one thread (the course's tensors are far too small to gain from more,
     # and the results are the same).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if execution_enabled(app):
+    # Only a first build (an empty environment) is sure to run programs; an
+    # incremental one starts the forkserver when a page turns out to need it,
+    # instead of importing torch for nothing beside Sphinx.
+    first_build = not getattr(app.env, "coursekit_programs", None)
+    if execution_enabled(app) and first_build:
         threading.Thread(target=warm_up, name="coursekit-warm-up", daemon=True).start()
 
 
