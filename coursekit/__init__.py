@@ -21,6 +21,7 @@ from coursekit.notes import setup_notes
 from coursekit.offline_math import setup_offline_math
 from coursekit.outputs import setup_outputs
 from coursekit.report import setup_report
+from coursekit.rereading import setup_rereading
 from coursekit.slides import setup_slides
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ def setup(app: Sphinx) -> dict:
     setup_examples(app)
     setup_outputs(app)
     setup_extraction(app)
+    setup_rereading(app)
     setup_report(app)
     setup_downloads(app)
     setup_inline_math(app)
@@ -47,7 +49,7 @@ def setup(app: Sphinx) -> dict:
     setup_figures(app)
     return {
         "version": __version__,
-        "env_version": 4,
+        "env_version": 5,
         # Per-document state lives in the doctrees only (slide markers, math),
         # so parallel reading is safe.
         "parallel_read_safe": True,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from coursekit.rereading import reread_every_build
 from coursekit.slides import DECK_BUILDERS
 
 if TYPE_CHECKING:
@@ -114,8 +115,7 @@ def handout_role(name, rawtext, text, lineno, inliner, options=None, content=Non
     from sphinx.util.nodes import split_explicit_title
 
     has_title, label, target = split_explicit_title(unescape(text))
-    env = inliner.document.settings.env
-    env.coursekit_handout_docs.add(env.docname)
+    reread_every_build(inliner.document.settings.env)
     node = handout_reference(rawtext, target=target.strip())
     node += nodes.Text(label if has_title else f"PDF {target}")
     return [node], []
@@ -133,24 +133,6 @@ def resolve_handout_references(app: Sphinx, doctree: nodes.document, docname: st
             hint += node.children
             hint += nodes.Text(" (à produire avec make slides-pdf)")
             node.replace_self(hint)
-
-
-def pages_with_handouts(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """Re-read pages that link handouts, which may have appeared since the last build."""
-    return sorted(env.coursekit_handout_docs - set(removed))
-
-
-def init_env(app: Sphinx) -> None:
-    if not hasattr(app.env, "coursekit_handout_docs"):
-        app.env.coursekit_handout_docs = set()
-
-
-def purge_doc(app: Sphinx, env, docname: str) -> None:
-    env.coursekit_handout_docs.discard(docname)
-
-
-def merge_info(app: Sphinx, env, docnames, other) -> None:
-    env.coursekit_handout_docs |= other.coursekit_handout_docs & set(docnames)
 
 
 def configure_deck(app: Sphinx, config: Config) -> None:
@@ -179,10 +161,6 @@ def setup_deck(app: Sphinx) -> None:
     app.connect("doctree-resolved", resolve_deck_references)
     app.add_node(handout_reference)
     app.add_role("handout", handout_role)
-    app.connect("builder-inited", init_env)
-    app.connect("env-purge-doc", purge_doc)
-    app.connect("env-merge-info", merge_info)
-    app.connect("env-get-outdated", pages_with_handouts)
     app.connect("doctree-resolved", resolve_handout_references)
     app.add_post_transform(LinkSlidesToText)
     app.add_post_transform(PlainPythonInDeck)

@@ -14,10 +14,10 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from coursekit.programs import script_name
+from coursekit.rereading import reread_every_build
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.environment import BuildEnvironment
 
 STATUS = {"ok": "réussi", "error": "erreur attendue", "failed": "échec"}
 
@@ -30,7 +30,7 @@ class ExecutionReport(SphinxDirective):
     """``.. execution-report::`` — the table of this build's programs."""
 
     def run(self) -> list[nodes.Node]:
-        self.env.coursekit_report_docs.add(self.env.docname)
+        reread_every_build(self.env)
         return [execution_report()]
 
 
@@ -85,29 +85,8 @@ def fill_report(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         node.replace_self(report_table(app, docname))
 
 
-def always_reread(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> list[str]:
-    return sorted(env.coursekit_report_docs - set(removed))
-
-
-def init_env(app: Sphinx) -> None:
-    if not hasattr(app.env, "coursekit_report_docs"):
-        app.env.coursekit_report_docs = set()
-
-
-def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    env.coursekit_report_docs.discard(docname)
-
-
-def merge_info(app: Sphinx, env: BuildEnvironment, docnames, other) -> None:
-    env.coursekit_report_docs |= other.coursekit_report_docs & set(docnames)
-
-
 def setup_report(app: Sphinx) -> None:
     """Register the report directive and keep its page fresh."""
     app.add_node(execution_report)
     app.add_directive("execution-report", ExecutionReport)
-    app.connect("builder-inited", init_env)
-    app.connect("env-purge-doc", purge_doc)
-    app.connect("env-merge-info", merge_info)
-    app.connect("env-get-outdated", always_reread)
     app.connect("doctree-resolved", fill_report)

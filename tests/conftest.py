@@ -30,6 +30,14 @@ class Build:
     stderr: str
 
 
+def run_sphinx(srcdir: Path, outdir: Path, builder: str = "html", *options: str):
+    """sphinx-build on a small project, strict; the finished process."""
+    cmd = [sys.executable, "-m", "sphinx", "-q", "-W", "--keep-going", *options, "-b", builder]
+    return subprocess.run(
+        [*cmd, str(srcdir), str(outdir)], capture_output=True, text=True, check=False
+    )
+
+
 def sphinx_build(builder: str, outdir: Path, doctrees: Path) -> Build:
     """Build the course as the Makefile does (strict mode), into ``outdir``."""
     cmd = [sys.executable, "-m", "sphinx", "-c", str(ROOT), "-W", "--keep-going", "-q"]

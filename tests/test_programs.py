@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import run_sphinx
 
 ROOTS = Path(__file__).parent / "roots"
 
@@ -61,8 +62,7 @@ def test_failures_name_the_file_and_line_of_the_block(app, warning):
 
 
 def build(src: Path, out: Path) -> str:
-    cmd = [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(src), str(out)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    done = run_sphinx(src, out)
     assert done.returncode == 0, done.stderr
     (line,) = [x for x in done.stdout.splitlines() if x.startswith("coursekit:")]
     return line
@@ -94,18 +94,7 @@ def test_a_new_chapter_needs_no_wiring(tmp_path):
     src = tmp_path / "src"
     shutil.copytree(ROOTS / "test-new-chapter", src)
     for builder, out in (("html", "html"), ("revealjs", "html/slides"), ("examples", "examples")):
-        cmd = [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-q",
-            "-W",
-            "-b",
-            builder,
-            str(src),
-            str(tmp_path / out),
-        ]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        done = run_sphinx(src, tmp_path / out, builder)
         assert done.returncode == 0, done.stderr
     text = BeautifulSoup((tmp_path / "html" / "chap3_convolutions.html").read_text(), "html.parser")
     outputs = [box.get_text() for box in text.select("div.coursekit-output")]
@@ -154,26 +143,10 @@ def write_page(src: Path, body: bytes) -> None:
     (src / "index.rst").write_bytes(body)
 
 
-def strict_build(src: Path, out: Path) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-q",
-        "-W",
-        "--keep-going",
-        "-b",
-        "html",
-        str(src),
-        str(out),
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
 def test_mojibake_is_detected_and_the_repair_named(tmp_path):
     seed = "Chapitre 2 — Perceptron\n=======================\n\nLe modèle a été entraîné.\n"
     write_page(tmp_path, seed.encode("utf-8").decode("mac_roman").encode("utf-8"))
-    done = strict_build(tmp_path, tmp_path / "out")
+    done = run_sphinx(tmp_path, tmp_path / "out")
     assert done.returncode != 0
     assert (
         "index.rst:1: ERROR: this file looks like UTF-8 that was read as mac_roman" in done.stderr
@@ -184,7 +157,7 @@ def test_mojibake_is_detected_and_the_repair_named(tmp_path):
 
 def test_a_file_that_is_not_utf8_is_reported_with_its_line(tmp_path):
     write_page(tmp_path, "Titre\n=====\n\nLe modèle\n".encode("latin-1"))
-    done = strict_build(tmp_path, tmp_path / "out")
+    done = run_sphinx(tmp_path, tmp_path / "out")
     assert done.returncode != 0
     assert "index.rst:4: ERROR: this file is not UTF-8: byte 0xe8 at column 7" in done.stderr
     assert "Traceback" not in done.stderr
@@ -192,7 +165,7 @@ def test_a_file_that_is_not_utf8_is_reported_with_its_line(tmp_path):
 
 def test_a_missing_figure_is_reported_with_its_line(tmp_path):
     write_page(tmp_path, b"Titre\n=====\n\n.. image:: images/chap9_absente.png\n")
-    done = strict_build(tmp_path, tmp_path / "out")
+    done = run_sphinx(tmp_path, tmp_path / "out")
     assert done.returncode != 0
     assert "index.rst:4: WARNING: image file not readable: images/chap9_absente.png" in done.stderr
 
