@@ -32,7 +32,7 @@ from pathlib import Path
 NOISE_PREFIXES = ("USDT:",)
 #: Output beyond this many characters is cut, with a note saying so.
 MAX_OUTPUT = 200_000
-#: Values collected from a program's globals are converted to JSON this deep.
+#: The device recorded when CUDA is not available.
 DEFAULT_DEVICE = "cpu"
 
 
@@ -163,7 +163,7 @@ def _read_output(path: Path) -> str:
     with path.open(encoding="utf-8", errors="replace") as handle:
         text = handle.read(MAX_OUTPUT + 1)
     truncated = len(text) > MAX_OUTPUT
-    lines = [line for line in text[:MAX_OUTPUT].splitlines(keepends=True)]
+    lines = text[:MAX_OUTPUT].splitlines(keepends=True)
     lines = [line for line in lines if not line.startswith(NOISE_PREFIXES)]
     text = "".join(lines)
     if truncated:

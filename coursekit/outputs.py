@@ -24,7 +24,7 @@ from coursekit.cache import ResultCache
 from coursekit.downloads import links_for
 from coursekit.examples import check_excerpts, program_listing, program_output
 from coursekit.execution import Job, Outcome, Runner, warm_up
-from coursekit.programs import Program, fingerprint, probable_device
+from coursekit.programs import Program, current_fingerprint
 from coursekit.slides import DECK_BUILDERS
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def _execute(
 
 def _uncached(app: Sphinx, programs: list[Program]) -> list[tuple[Program, str]]:
     cache = cache_for(app)
-    print_ = fingerprint(probable_device())
+    print_ = current_fingerprint()
     return [(p, k) for p in programs if not cache.has(k := p.key(print_))]
 
 
@@ -186,7 +186,7 @@ def run_programs(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if remaining:  # e.g. the cache was emptied while the pages did not change
         fresh.update(_execute(app, _jobs(env, remaining), [p for p, _ in remaining]))
     cache = cache_for(app)
-    print_ = fingerprint(probable_device())
+    print_ = current_fingerprint()
     ran = 0
     for program in all_programs:
         key = program.key(print_)
@@ -254,7 +254,7 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not placeholders:
         return
     cache = cache_for(app)
-    print_ = fingerprint(probable_device())
+    print_ = current_fingerprint()
     programs = app.env.coursekit_programs.get(docname, [])
     for placeholder in placeholders:
         if deck or not execution_enabled(app):

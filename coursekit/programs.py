@@ -8,6 +8,7 @@ program (``:excerpt-of: NAME``); it does not run on its own.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import platform
@@ -112,6 +113,12 @@ def fingerprint(device: str) -> str:
             versions.append(f"{name}==absent")
     python = platform.python_version()
     return f"runner {RUNNER_VERSION}; python {python}; {'; '.join(versions)}; device {device}"
+
+
+@functools.cache
+def current_fingerprint() -> str:
+    """This process's fingerprint: computed once, it cannot change during a build."""
+    return fingerprint(probable_device())
 
 
 def probable_device() -> str:
