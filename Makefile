@@ -64,11 +64,11 @@ examples: $(STAMP)
 	$(SPHINX) -b examples -d $(BUILD)/doctrees/examples $(SPHINXOPTS) docs examples
 
 slides-check: html
-	$(PY) -m coursekit.slidecheck $(BUILD)/html/slides $(BUILD)/slides-check
+	$(PY) -m coursekit.tools.slidecheck $(BUILD)/html/slides $(BUILD)/slides-check
 
 # The handouts go into the site (pdf/); the second html build links them from the home page.
 slides-pdf: html
-	$(PY) -m coursekit.handout $(BUILD)/html/slides $(BUILD)/html/pdf
+	$(PY) -m coursekit.tools.handout $(BUILD)/html/slides $(BUILD)/html/pdf
 	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(BUILD)/html
 
 lint: $(STAMP)
@@ -77,10 +77,10 @@ lint: $(STAMP)
 	$(PY) -m sphinxlint --ignore docs/locale docs
 
 linkcheck: html
-	$(PY) -m coursekit.linkcheck $(BUILD)/html
+	$(PY) -m coursekit.tools.sitecheck $(BUILD)/html
 
 bench: $(STAMP)
-	$(PY) -m coursekit.bench
+	$(PY) -m coursekit.tools.bench
 
 test: $(STAMP)
 	$(PY) -m pytest

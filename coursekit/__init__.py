@@ -1,57 +1,61 @@
-"""coursekit: the Sphinx extensions that publish the course.
+"""coursekit: publish a course as an HTML text, a reveal.js deck and tested programs.
 
-Each concern lives in its own module with its own ``setup_<concern>(app)``;
-this ``setup()`` only wires them together.
+The package has four layers (see ARCHITECTURE.md): ``core`` and ``run``
+import no Sphinx, ``sphinx`` holds the extension, ``tools`` the command-line
+tools. Importing ``coursekit`` imports none of them: :func:`setup` wires the
+Sphinx side together when Sphinx loads the extension.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from coursekit.config import setup_config
-from coursekit.deck import setup_deck
-from coursekit.downloads import setup_downloads
-from coursekit.encoding import setup_encoding
-from coursekit.examples import setup_examples
-from coursekit.extraction import setup_extraction
-from coursekit.figures import setup_figures
-from coursekit.inline_math import setup_inline_math
-from coursekit.notebooks import setup_notebooks
-from coursekit.notes import setup_notes
-from coursekit.offline_math import setup_offline_math
-from coursekit.outputs import setup_outputs
-from coursekit.report import setup_report
-from coursekit.rereading import setup_rereading
-from coursekit.slides import setup_slides
-
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def setup(app: Sphinx) -> dict:
-    """Register every coursekit component with Sphinx."""
+    """Register every coursekit component with Sphinx: one ``setup_<concern>`` each."""
+    from coursekit.config import setup_config
+    from coursekit.sphinx.deck import setup_deck
+    from coursekit.sphinx.downloads import setup_downloads
+    from coursekit.sphinx.examples import setup_examples
+    from coursekit.sphinx.execution import setup_execution
+    from coursekit.sphinx.extraction import setup_extraction
+    from coursekit.sphinx.figures import setup_figures
+    from coursekit.sphinx.furniture import setup_furniture
+    from coursekit.sphinx.notebooks import setup_notebooks
+    from coursekit.sphinx.notes import setup_notes
+    from coursekit.sphinx.offline_math import setup_offline_math
+    from coursekit.sphinx.outputs import setup_outputs
+    from coursekit.sphinx.report import setup_report
+    from coursekit.sphinx.slides import setup_slides
+    from coursekit.sphinx.sources import setup_sources
+    from coursekit.sphinx.state import setup_state
+
     setup_config(app)
-    setup_encoding(app)
+    setup_furniture(app)
+    setup_state(app)
+    setup_sources(app)
     setup_slides(app)
     setup_deck(app)
     setup_notes(app)
     setup_examples(app)
+    setup_execution(app)
     setup_outputs(app)
     setup_extraction(app)
-    setup_rereading(app)
     setup_report(app)
     setup_downloads(app)
-    setup_inline_math(app)
     setup_notebooks(app)
     setup_offline_math(app)
     setup_figures(app)
     return {
         "version": __version__,
-        "env_version": 5,
-        # Per-document state lives in the doctrees only (slide markers, math),
-        # so parallel reading is safe.
+        "env_version": 6,
+        # Per-document state is kept in the coursekit domain, purged and
+        # merged per document (tests/test_parallel.py builds a root both ways).
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -1,11 +1,38 @@
-"""Every coursekit configuration value, declared once, with a type and a help."""
+"""Every coursekit setting and shared fact, declared once.
+
+This module imports nothing from Sphinx: the extension registers the
+configuration values below (:func:`setup_config`), and the command-line
+tools, the Makefile (``python -m coursekit.config NAME``) and the tests read
+the same facts from here. The deck script and the slides checker read them
+from the deck page, where the extension writes them (``Reveal.getConfig()``).
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+
+#: Builders that produce a slide deck (sphinx-revealjs).
+DECK_BUILDERS = ("revealjs", "dirrevealjs")
+#: The builder of the HTML text, the one that shows program outputs.
+TEXT_BUILDER = "html"
+#: Builders that never show program outputs: nothing runs for them.
+NO_RUN_BUILDERS = ("examples", "linkcheck", "gettext", "dummy", *DECK_BUILDERS)
+
+#: The slide's own size in CSS px; reveal.js scales it to the screen.
+SLIDE_WIDTH = 1280
+SLIDE_HEIGHT = 720
+
+#: Output folders, relative to the project's top (the Makefile's BUILD).
+BUILD_DIR = "_build"
+#: Inside the HTML output: the decks, the PDF handouts.
+DECK_DIR = "slides"
+HANDOUT_DIR = "pdf"
+#: Inside BUILD_DIR: the slides check's screenshots.
+SLIDES_CHECK_DIR = "slides-check"
 
 #: name -> (default, rebuild, types, help)
 CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
@@ -45,24 +72,38 @@ CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
         60,
         "env",
         (int, float),
-        "Seconds a program may run before the build fails; a code block's "
-        ":timeout: option overrides it.",
+        "Seconds a program may run (its own run time, not time spent waiting "
+        "for a worker); a code block's :timeout: option overrides it.",
     ),
     "coursekit_cache_dir": (
         "",
         "",
         (str,),
-        "Where program results are kept, by content; empty means "
-        "<config dir>/_build/.coursekit-cache.",
+        f"Where program results are kept, by content; empty means "
+        f"<config dir>/{BUILD_DIR}/.coursekit-cache.",
     ),
     "coursekit_workers": (
         0,
         "",
         (int,),
-        "How many programs run at once; 0 means one per CPU core.",
+        "How many programs run at once in the whole build; 0 means one per CPU core.",
+    ),
+    "coursekit_preload": (
+        [],
+        "",
+        (list,),
+        "Modules the program server imports once, before it forks a child per "
+        "program (e.g. ['numpy', 'torch']): each program then starts warm.",
+    ),
+    "coursekit_cache_packages": (
+        ["numpy", "matplotlib", "pillow"],
+        "",
+        (list,),
+        "Distributions whose versions shape what programs print and draw: "
+        "their versions are part of every cached result's key.",
     ),
     "coursekit_deck_dir": (
-        "slides",
+        DECK_DIR,
         "env",
         (str,),
         "Folder of the decks inside the HTML output (make html builds them "
@@ -72,18 +113,51 @@ CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
         20,
         "",
         (int,),
-        "Smallest body text, in px at 1280x720, a slide may be scaled down to.",
+        f"Smallest body text, in px at {SLIDE_WIDTH}x{SLIDE_HEIGHT}, a slide may be "
+        "scaled down to.",
     ),
     "coursekit_code_font_floor": (
         16,
         "",
         (int,),
-        "Smallest code text, in px at 1280x720, a slide may be scaled down to.",
+        f"Smallest code text, in px at {SLIDE_WIDTH}x{SLIDE_HEIGHT}, a slide may be "
+        "scaled down to.",
     ),
 }
+
+#: Facts the Makefile reads with ``python -m coursekit.config NAME``.
+FACTS = {
+    "BUILD_DIR": BUILD_DIR,
+    "DECK_DIR": DECK_DIR,
+    "HANDOUT_DIR": HANDOUT_DIR,
+    "SLIDES_CHECK_DIR": SLIDES_CHECK_DIR,
+    "SLIDE_WIDTH": SLIDE_WIDTH,
+    "SLIDE_HEIGHT": SLIDE_HEIGHT,
+    "DECK_BUILDERS": " ".join(DECK_BUILDERS),
+}
+
+
+def default(name: str):
+    """The declared default of configuration value ``name``."""
+    return CONFIG_VALUES[name][0]
 
 
 def setup_config(app: Sphinx) -> None:
     """Declare the configuration values listed in :data:`CONFIG_VALUES`."""
-    for name, (default, rebuild, types, help_text) in CONFIG_VALUES.items():
-        app.add_config_value(name, default, rebuild, types=types, description=help_text)
+    for name, (value, rebuild, types, help_text) in CONFIG_VALUES.items():
+        app.add_config_value(name, value, rebuild, types=types, description=help_text)
+
+
+def main(argv: list[str]) -> int:
+    """Print the facts named on the command line, one per line (for the Makefile)."""
+    unknown = [name for name in argv if name not in FACTS]
+    if unknown or not argv:
+        print(f"usage: python -m coursekit.config {{{','.join(FACTS)}}}...", file=sys.stderr)
+        return 2
+    for name in argv:
+        print(FACTS[name])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from coursekit.browser import browser_page, chromium_path
-from coursekit.handout import page_count, print_deck
-from coursekit.slidecheck import BODY_FLOOR, CODE_FLOOR, run_check
+from coursekit.tools.browser import browser_page, chromium_path
+from coursekit.tools.handout import page_count, print_deck
+from coursekit.tools.slidecheck import BODY_FLOOR, CODE_FLOOR, run_check
 
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")
 

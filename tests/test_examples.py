@@ -19,8 +19,9 @@ import jupytext
 import pytest
 from conftest import DOCS, ROOT
 
-from coursekit.execution import Job, Outcome, Runner
-from coursekit.programs import missing_excerpt_line
+from coursekit.run.runner import Job, Outcome
+from coursekit.run.scheduler import Scheduler
+from coursekit.core.programs import missing_excerpt_line
 
 EXAMPLES = ROOT / "examples" / "chap2_perceptron"
 SEED_LINE = "torch.manual_seed(0)  # même initialisation à chaque exécution"
@@ -105,7 +106,7 @@ _params = sum(p.numel() for p in model.parameters())
 @pytest.fixture(scope="module")
 def results() -> dict[str, Outcome]:
     batch = jobs()
-    with Runner() as runner:
+    with Scheduler() as runner:
         outcomes = runner.run(batch)
     return {outcome.key: outcome for outcome in outcomes}
 
@@ -245,7 +246,7 @@ def test_s8_3_profiler_on_cuda():
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("needs CUDA")
-    with Runner(workers=1) as runner:
+    with Scheduler(workers=1) as runner:
         (outcome,) = runner.run([job("gpu", script("12"))])
     assert outcome.ok, outcome.error
     assert outcome.device.startswith("cuda")

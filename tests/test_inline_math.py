@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursekit.inline_math import rewrite_inline_math
+from coursekit.core.inline_math import rewrite_inline_math
 
 
 def test_pairs_become_math_role_with_backslashes_kept():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coursekit.execution import Job, Runner
+from coursekit.run.runner import Job
+from coursekit.run.scheduler import Scheduler
 
 
 def test_no_state_leaks_from_one_program_to_the_next(tmp_path):
@@ -19,7 +20,7 @@ def test_no_state_leaks_from_one_program_to_the_next(tmp_path):
             "b.py",
         ),
     ]
-    with Runner(workers=1) as runner:  # one after the other, from the same warm server
+    with Scheduler(workers=1, preload=["torch"]) as runner:  # one after the other, from the same warm server
         first, second = runner.run(jobs, workdir=tmp_path)
     assert first.ok and second.ok
     assert second.stdout == "False False\nFalse\n"
@@ -34,7 +35,7 @@ def test_programs_run_in_a_temporary_folder_and_figures_are_saved(tmp_path):
         "plt.plot([3, 2, 1])\n"  # not shown: saved at the end all the same
     )
     start = Path.cwd()
-    with Runner(workers=1) as runner:
+    with Scheduler(workers=1) as runner:
         (outcome,) = runner.run([Job("c", f"START = {str(start)!r}\n" + code, "c.py")], tmp_path)
     assert outcome.ok, outcome.error
     assert outcome.stdout == "True\n"

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import DOCS, ROOT
 
-from coursekit.inline_math import rewrite_inline_math
+from coursekit.core.inline_math import rewrite_inline_math
 
 CHAPTER = "chap2_perceptron"
 
@@ -301,7 +301,7 @@ def test_a_downloaded_notebook_runs_with_the_same_result(html):
 
 
 def test_linkcheck_finds_every_internal_target(site):
-    from coursekit.linkcheck import check_site
+    from coursekit.tools.sitecheck import check_site
 
     broken, external = check_site(site["html"].outdir)
     assert broken == []

@@ -3,7 +3,7 @@
 reveal.js lays the deck out for printing (``?print-pdf``); headless Chromium
 prints it, so the PDF's text is real text, selectable and searchable.
 
-Usage: python -m coursekit.handout DECK_DIR OUT_DIR
+Usage: python -m coursekit.tools.handout DECK_DIR OUT_DIR
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from coursekit.browser import browser_page
-from coursekit.slidecheck import decks_in, wait_until_settled
+from coursekit.tools.browser import browser_page
+from coursekit.tools.slidecheck import decks_in, wait_until_settled
 
 
 def print_deck(page, deck: Path, target: Path) -> None:

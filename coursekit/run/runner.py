@@ -1,12 +1,10 @@
-"""Run programs in isolation, fast: a forkserver forks a fresh child per program.
+"""One program's run, inside the child the server forked for it, and its outcome.
 
-The server imports torch and matplotlib once (:mod:`coursekit._preload`);
-each program then runs in its own forked child, so no state leaks from one
-program to the next, with its own temporary working directory, a timeout
-enforced by the parent, its output captured at the file-descriptor level and
-its figures saved where ``plt.show()`` is called. Up to ``workers`` children
-run at once. Results come back as files, so a crash of the child cannot
-corrupt the parent.
+The child gets its own temporary working directory, its output captured at
+the file-descriptor level, its figures saved where ``plt.show()`` is called.
+It writes its results as files into a folder, so a crash of the child cannot
+corrupt anyone else; :func:`read_outcome` turns that folder into an
+:class:`Outcome`. Scheduling and timeouts are :mod:`coursekit.run.server`'s.
 
 This module knows nothing of Sphinx.
 """
@@ -14,7 +12,6 @@ This module knows nothing of Sphinx.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import signal
@@ -22,8 +19,6 @@ import sys
 import tempfile
 import time
 import traceback
-import types
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +38,8 @@ class Job:
     ``filename`` is what tracebacks show (the chapter file); ``first_line`` is
     the line of the chapter where the code starts, so that traceback line
     numbers are the chapter's own. ``collect`` names globals whose final value
-    is returned (for tests).
+    is returned (for tests). ``expected`` is how long it ran last time, in
+    seconds: the longest start first.
     """
 
     key: str
@@ -52,6 +48,7 @@ class Job:
     first_line: int = 1
     timeout: float = 60.0
     collect: tuple[str, ...] = ()
+    expected: float = 0.0
 
 
 @dataclass
@@ -68,6 +65,8 @@ class Outcome:
     device: str = DEFAULT_DEVICE
     values: dict = field(default_factory=dict)
     folder: Path | None = None
+    #: Streams cut at MAX_OUTPUT characters: name -> full size in bytes.
+    cut: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -100,7 +99,7 @@ def _format_error(exc: BaseException, filename: str) -> str:
     return "".join(tb_exc.format())
 
 
-def _child(job: Job, outdir: str) -> None:
+def run_child(job: Job, outdir: str) -> None:
     """Body of a forked child: run one program and write its results into ``outdir``."""
     out = Path(outdir)
     workdir = tempfile.mkdtemp(prefix="coursekit-run-")
@@ -141,9 +140,9 @@ def _child(job: Job, outdir: str) -> None:
     duration = time.perf_counter() - start
     save_figures()
     try:
-        import torch
-
-        if torch.cuda.is_available():
+        # The device is only probed when the program itself used torch.
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
             device = f"cuda ({torch.cuda.get_device_name(0)})"
     except Exception:  # a program may have broken torch; the device stays "cpu"
         pass
@@ -157,28 +156,35 @@ def _child(job: Job, outdir: str) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _read_output(path: Path) -> str:
+def _read_output(path: Path) -> tuple[str, int | None]:
+    """The text a child wrote, noise lines dropped, and its full size when it was cut."""
     if not path.exists():
-        return ""
+        return "", None
     with path.open(encoding="utf-8", errors="replace") as handle:
         text = handle.read(MAX_OUTPUT + 1)
     truncated = len(text) > MAX_OUTPUT
     lines = text[:MAX_OUTPUT].splitlines(keepends=True)
     lines = [line for line in lines if not line.startswith(NOISE_PREFIXES)]
-    text = "".join(lines)
-    if truncated:
-        size = path.stat().st_size
-        text += f"\n[… sortie tronquée : {size:,} octets au total, {MAX_OUTPUT:,} affichés]\n"
-    return text
+    return "".join(lines), (path.stat().st_size if truncated else None)
 
 
 def read_outcome(key: str, folder: Path, exitcode: int | None, timed_out: float | None) -> Outcome:
     """Build an Outcome from the files a child left in ``folder``."""
-    stdout = _read_output(folder / "stdout.txt")
-    stderr = _read_output(folder / "stderr.txt")
+    stdout, stdout_size = _read_output(folder / "stdout.txt")
+    stderr, stderr_size = _read_output(folder / "stderr.txt")
+    cut = {
+        name: size
+        for name, size in (("stdout", stdout_size), ("stderr", stderr_size))
+        if size is not None
+    }
     if timed_out is not None:
         return Outcome(
-            key, "timeout", stdout, stderr, error=f"ran past its timeout of {timed_out:g} s\n"
+            key,
+            "timeout",
+            stdout,
+            stderr,
+            error=f"ran past its timeout of {timed_out:g} s\n",
+            cut=cut,
         )
     result_file = folder / "result.json"
     if not result_file.exists():
@@ -186,7 +192,9 @@ def read_outcome(key: str, folder: Path, exitcode: int | None, timed_out: float 
             why = f"was killed by signal {signal.Signals(-exitcode).name}"
         else:
             why = f"ended the interpreter with exit status {exitcode}"
-        return Outcome(key, "crash", stdout, stderr, error=f"the program {why}\n", folder=folder)
+        return Outcome(
+            key, "crash", stdout, stderr, error=f"the program {why}\n", folder=folder, cut=cut
+        )
     result = json.loads(result_file.read_text(encoding="utf-8"))
     return Outcome(
         key=key,
@@ -199,102 +207,5 @@ def read_outcome(key: str, folder: Path, exitcode: int | None, timed_out: float 
         device=result["device"],
         values=result["values"],
         folder=folder,
+        cut=cut,
     )
-
-
-@contextmanager
-def _without_main_module():
-    """Hide ``__main__`` while a child is started.
-
-    multiprocessing re-imports the parent's main script in each child; under
-    ``sphinx-build`` or pytest that would run their start-up code again. A
-    child here needs nothing from ``__main__``.
-    """
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
-PRELOAD = ["coursekit._preload"]
-
-
-def forkserver_context():
-    """The forkserver context, its preload list set (once per process)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return context
-
-
-def warm_up() -> None:
-    """Start the forkserver now (it imports torch and matplotlib, over a second),
-    so that it is ready when the programs are known. Safe to call from a thread."""
-    from multiprocessing import forkserver
-
-    forkserver_context()
-    with _without_main_module():
-        forkserver.ensure_running()
-
-
-class Runner:
-    """Runs jobs in children forked from one warm server. Use as a context manager."""
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
-        self.context = forkserver_context()
-        self._tmp: tempfile.TemporaryDirectory | None = None
-
-    def __enter__(self) -> Runner:
-        self._tmp = tempfile.TemporaryDirectory(prefix="coursekit-jobs-")
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    def run(self, jobs: list[Job], workdir: Path | None = None) -> list[Outcome]:
-        """Run every job, ``workers`` at a time; outcomes come back in job order.
-
-        Each job's files are left in a folder of its own under ``workdir``
-        (a temporary folder of the runner when not given).
-        """
-        base = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
-        base.mkdir(parents=True, exist_ok=True)
-        pending = list(enumerate(jobs))
-        running: dict[int, tuple[multiprocessing.process.BaseProcess, Path, float]] = {}
-        outcomes: dict[int, Outcome] = {}
-        # The environment of this process is left alone (a notebook kernel may be
-        # starting beside us); the forkserver's preload sets up matplotlib.
-        try:
-            while pending or running:
-                while pending and len(running) < self.workers:
-                    index, job = pending.pop(0)
-                    folder = Path(tempfile.mkdtemp(prefix=f"{job.key[:12]}-", dir=base))
-                    process = self.context.Process(target=_child, args=(job, str(folder)))
-                    with _without_main_module():
-                        process.start()
-                    running[index] = (process, folder, time.monotonic())
-                for index, (process, folder, started) in list(running.items()):
-                    job = jobs[index]
-                    elapsed = time.monotonic() - started
-                    if process.is_alive() and elapsed <= job.timeout:
-                        continue
-                    timed_out = None
-                    if process.is_alive():
-                        process.kill()
-                        timed_out = job.timeout
-                    process.join()
-                    outcome = read_outcome(job.key, folder, process.exitcode, timed_out)
-                    if outcome.status in ("timeout", "crash"):
-                        outcome.duration = elapsed
-                    outcomes[index] = outcome
-                    del running[index]
-                if running:
-                    time.sleep(0.005)
-        finally:
-            for process, _, _ in running.values():
-                process.kill()
-        return [outcomes[index] for index in range(len(jobs))]

@@ -8,7 +8,7 @@ execution switched off) and the compute floor (every program run one after
 the other in one warm process, imports excluded). Prints a table and whether
 each target is met.
 
-Usage: python -m coursekit.bench [--runs N] [--skip-test]
+Usage: python -m coursekit.tools.bench [--runs N] [--skip-test]
 """
 
 from __future__ import annotations

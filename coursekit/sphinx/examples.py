@@ -9,7 +9,7 @@
   deck leaves it out.
 
 This module collects programs and excerpts into the environment and checks
-every excerpt against its program; :mod:`coursekit.outputs` runs them.
+every excerpt against its program; :mod:`coursekit.sphinx.outputs` runs them.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
-from sphinx_revealjs._ext.highlightings import RevealjsCodeBlock
+from sphinx.directives.code import CodeBlock as SphinxCodeBlock
 
-from coursekit.programs import PYTHON, Excerpt, Program, missing_excerpt_line
+from coursekit.core.programs import PYTHON, Excerpt, Program, missing_excerpt_line
+from coursekit.sphinx.state import state
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -65,7 +66,7 @@ def _section_title(node: nodes.Node) -> str:
 
 def _source_path(env: BuildEnvironment, docname: str) -> str:
     path = Path(env.doc2path(docname))
-    for base in (Path(env.coursekit_root), Path(env.srcdir)):
+    for base in (Path(state(env).root), Path(env.srcdir)):
         try:
             return path.relative_to(base).as_posix()
         except ValueError:
@@ -96,7 +97,7 @@ class ProgramDirectiveMixin:
         )
 
     def record(self: SphinxDirective, program: Program) -> nodes.Element:
-        programs = self.env.coursekit_programs.setdefault(self.env.docname, [])
+        programs = state(self.env).programs(self.env.docname)
         programs.append(program)
         placeholder = program_output()
         placeholder["program_index"] = len(programs) - 1
@@ -105,11 +106,11 @@ class ProgramDirectiveMixin:
         return placeholder
 
 
-class CodeBlock(ProgramDirectiveMixin, RevealjsCodeBlock):
+class CodeBlock(ProgramDirectiveMixin, SphinxCodeBlock):
     """``code-block`` that also runs Python programs and knows excerpts."""
 
     option_spec: ClassVar[dict] = {
-        **RevealjsCodeBlock.option_spec,
+        **SphinxCodeBlock.option_spec,
         **RUN_OPTIONS,
         "excerpt-of": directives.unchanged_required,
         "no-run": directives.flag,
@@ -129,7 +130,7 @@ class CodeBlock(ProgramDirectiveMixin, RevealjsCodeBlock):
                 code="\n".join(self.content),
                 program=name,
             )
-            self.env.coursekit_excerpts.setdefault(self.env.docname, []).append(excerpt)
+            state(self.env).excerpts(self.env.docname).append(excerpt)
             return [*result, excerpt_link(name)]
         return [*result, self.record(self.make_program())]
 
@@ -174,8 +175,9 @@ def check_excerpts(env: BuildEnvironment) -> list[tuple[str, int, str]]:
     Returns (docname, line, message) for each problem.
     """
     problems = []
-    for docname, excerpts in sorted(env.coursekit_excerpts.items()):
-        programs = {p.name: p for p in env.coursekit_programs.get(docname, []) if p.name}
+    records = state(env)
+    for docname, excerpts in records.all_excerpts().items():
+        programs = {p.name: p for p in records.programs(docname) if p.name}
         for excerpt in excerpts:
             where = (docname, excerpt.directive_line)
             program = programs.get(excerpt.program)
@@ -203,35 +205,8 @@ def check_excerpts(env: BuildEnvironment) -> list[tuple[str, int, str]]:
     return problems
 
 
-def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    env.coursekit_programs.pop(docname, None)
-    env.coursekit_excerpts.pop(docname, None)
-
-
-def merge_info(app: Sphinx, env: BuildEnvironment, docnames: set[str], other) -> None:
-    for docname in docnames:
-        if docname in other.coursekit_programs:
-            env.coursekit_programs[docname] = other.coursekit_programs[docname]
-        if docname in other.coursekit_excerpts:
-            env.coursekit_excerpts[docname] = other.coursekit_excerpts[docname]
-
-
-def init_env(app: Sphinx) -> None:
-    env = app.env
-    # Messages and script headers name sources from the project's top (conf.py's folder).
-    env.coursekit_root = str(app.confdir)
-    if not hasattr(env, "coursekit_programs"):
-        env.coursekit_programs = {}
-    if not hasattr(env, "coursekit_excerpts"):
-        env.coursekit_excerpts = {}
-
-
 def setup_examples(app: Sphinx) -> None:
     """Register the directives and the environment bookkeeping."""
-    app.setup_extension("sphinx_revealjs")
     app.add_directive("code-block", CodeBlock, override=True)
     app.add_directive("sourcecode", CodeBlock, override=True)
     app.add_directive("full-program", FullProgram)
-    app.connect("builder-inited", init_env)
-    app.connect("env-purge-doc", purge_doc)
-    app.connect("env-merge-info", merge_info)

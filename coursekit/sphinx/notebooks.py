@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coursekit.slides import DECK_BUILDERS
+from coursekit.config import DECK_BUILDERS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -3,7 +3,7 @@
 In the HTML text a marker leaves an empty anchor (``#slide-N``); in other
 text builders it leaves nothing. For the reveal.js builders a post-transform
 replaces the document's heading tree by one flat section per slide
-(:mod:`coursekit.slicing` does the cutting).
+(:mod:`coursekit.core.slicing` does the cutting).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from coursekit.slicing import slide_marker, split_document
+from coursekit.core.slicing import slide_marker, split_document
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -56,7 +56,7 @@ class SlideDirective(SphinxDirective):
 
 def visit_marker_html(self: HTML5Translator, node: slide_marker) -> None:
     """The slide's anchor: a discreet link that opens the deck at this slide."""
-    from coursekit.deck import deck_url
+    from coursekit.sphinx.deck import deck_url
 
     anchor = node["ids"][0]
     docname = self.builder.current_docname

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from sphinx.builders import Builder
 from sphinx.util import logging
 
-from coursekit.programs import Program, script_name, script_text
+from coursekit.core.programs import Program, script_name, script_text
+from coursekit.sphinx.state import state
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -69,7 +70,7 @@ class ExamplesBuilder(Builder):
         pass
 
     def finish(self) -> None:
-        programs = self.env.coursekit_programs
+        programs = state(self.env).data["programs"]
         outdir = Path(self.outdir)
         for docname in sorted(programs):
             scripts = scripts_of(programs[docname])

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 
-from coursekit.extraction import scripts_of
-from coursekit.programs import Program, script_name
+from coursekit.sphinx.extraction import scripts_of
+from coursekit.core.programs import Program, script_name
+from coursekit.sphinx.state import state
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -105,7 +106,7 @@ def add_archive_link(app: Sphinx, doctree: nodes.document, docname: str) -> None
     """``doctree-resolved``: link the chapter's archive under its title, in the text only."""
     if app.builder.format != "html" or app.builder.name in ("revealjs", "dirrevealjs"):
         return
-    if not app.env.coursekit_programs.get(docname):
+    if not state(app.env).programs(docname):
         return
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is not None and section.children and isinstance(section[0], nodes.title):
@@ -116,7 +117,7 @@ def write_downloads(app: Sphinx, exception: BaseException | None) -> None:
     """``build-finished``: write every chapter's scripts, notebooks and archive."""
     if exception is not None or app.builder.name != "html":
         return
-    for docname, programs in sorted(app.env.coursekit_programs.items()):
+    for docname, programs in sorted(state(app.env).data["programs"].items()):
         if not programs:
             continue
         folder = Path(app.outdir) / FOLDER / docname

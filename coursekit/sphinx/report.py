@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from coursekit.programs import script_name
-from coursekit.rereading import reread_every_build
+from coursekit.core.programs import script_name
+from coursekit.sphinx.state import reread_every_build
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

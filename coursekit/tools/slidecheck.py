@@ -8,7 +8,7 @@ them. A PNG of each slide and a contact sheet of each deck are written, and
 a report (text and JSON). Exit status 1 when any slide has content out of
 reach, text under the floors, or any request left the machine.
 
-Usage: python -m coursekit.slidecheck DECK_DIR [OUT_DIR]
+Usage: python -m coursekit.tools.slidecheck DECK_DIR [OUT_DIR]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from coursekit.browser import browser_page
+from coursekit.tools.browser import browser_page
 
 BODY_FLOOR = 20
 CODE_FLOOR = 16

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from coursekit.slides import DECK_BUILDERS
+from coursekit.config import DECK_BUILDERS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from coursekit.execution import Outcome, read_outcome
+from coursekit.run.runner import Outcome, read_outcome
 
 
 class ResultCache:

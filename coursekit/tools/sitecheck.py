@@ -4,7 +4,7 @@ Internal links (pages, anchors, the deck's ``#/slide-N``, images, scripts,
 stylesheets, downloads) must find their target; external links are listed,
 never fetched.
 
-Usage: python -m coursekit.linkcheck SITE_DIR
+Usage: python -m coursekit.tools.sitecheck SITE_DIR
 """
 
 from __future__ import annotations

@@ -21,8 +21,6 @@ from pathlib import Path
 PYTHON = {"python", "python3", "py", "ipython", "ipython3"}
 #: Bumped when the way programs are run changes what they output.
 RUNNER_VERSION = "1"
-#: Distributions whose versions shape what programs print and draw.
-SHAPING_DISTRIBUTIONS = ("torch", "numpy", "matplotlib", "torch-summary", "pillow")
 #: An excerpt line that stands for omitted code.
 ELLIPSIS = re.compile(r"^\s*(\.\.\.|…)\s*$")
 
@@ -51,6 +49,11 @@ class Program:
         """What the program is, for its file name: its name, else its section's title."""
         title = re.sub(r"^\W*?\d+(\.\d+)*\.?\s*", "", self.section)
         return self.name or slugify(title) or "programme"
+
+    @property
+    def where(self) -> str:
+        """Where the program is, stable while its code changes: for the timings."""
+        return f"{self.docname}#{self.slug}"
 
     def key(self, fingerprint: str) -> str:
         """Content address of the program's results."""
@@ -103,10 +106,10 @@ def script_text(program: Program) -> str:
     return "\n".join(header) + "\n\n" + program.code.rstrip("\n") + "\n"
 
 
-def fingerprint(device: str) -> str:
+def fingerprint(device: str, packages: tuple[str, ...]) -> str:
     """What, besides its code, shapes a program's output: versions and device."""
     versions = []
-    for name in SHAPING_DISTRIBUTIONS:
+    for name in packages:
         try:
             versions.append(f"{name}=={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
@@ -116,9 +119,9 @@ def fingerprint(device: str) -> str:
 
 
 @functools.cache
-def current_fingerprint() -> str:
+def fingerprint_of(packages: tuple[str, ...]) -> str:
     """This process's fingerprint: computed once, it cannot change during a build."""
-    return fingerprint(probable_device())
+    return fingerprint(probable_device(), packages)
 
 
 def probable_device() -> str:

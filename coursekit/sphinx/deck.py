@@ -6,7 +6,7 @@
   text down to a readable floor, then lets what still does not fit scroll
   inside the slide (code blocks scroll in their own box).
 - Every slide carries a small link to the same place in the HTML text; the
-  text's slide anchors link back (see :mod:`coursekit.slides`).
+  text's slide anchors link back (see :mod:`coursekit.sphinx.slides`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from coursekit.rereading import reread_every_build
-from coursekit.slides import DECK_BUILDERS
+from coursekit.sphinx.state import reread_every_build
+from coursekit.config import DECK_BUILDERS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

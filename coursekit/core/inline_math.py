@@ -11,16 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from sphinx.util import logging
-
-if TYPE_CHECKING:
-    from sphinx.application import Sphinx
-
-logger = logging.getLogger(__name__)
-
 #: Directives whose content is code or display math, never running text.
 LITERAL_DIRECTIVE = re.compile(
     r"^\s*\.\.\s+(code-block|code|sourcecode|math|raw|literalinclude|highlight|"
@@ -99,18 +89,3 @@ def rewrite_inline_math(text: str) -> Rewritten:
     result.text = "".join(lines)
     return result
 
-
-def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    """``source-read`` handler: rewrite the page when it is written in reST."""
-    path = Path(app.env.doc2path(docname))
-    if path.suffix not in app.config.coursekit_inline_math_suffixes:
-        return
-    result = rewrite_inline_math(source[0])
-    for lineno, message in result.problems:
-        logger.warning(message, location=(docname, lineno), type="coursekit", subtype="math")
-    source[0] = result.text
-
-
-def setup_inline_math(app: Sphinx) -> None:
-    """Hook the rewrite into source reading."""
-    app.connect("source-read", on_source_read)

@@ -1,0 +1,178 @@
+"""The program server: one process per build that runs every program.
+
+Started by :class:`coursekit.run.scheduler.Scheduler` as
+``python -m coursekit.run.server WORKERS [MODULE...]``. It imports matplotlib
+and the ``MODULE``\\ s once (the course's ``coursekit_preload``), then reads
+jobs, one JSON object per line, on its standard input. It keeps them in a
+queue, longest expected first, forks a fresh child per job (so no state
+leaks from one program to the next, and each starts warm), never runs more
+than ``WORKERS`` at once, and kills a child that runs past its own timeout,
+counted from the child's start (never from when the job was queued). For
+each finished job it writes one JSON line on its standard output: the key,
+the folder the child wrote into, its exit status and, when it was killed,
+the timeout it ran past.
+
+It ends when its standard input is closed and nothing is left to run.
+Everything here is plain POSIX: no Sphinx, no multiprocessing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import importlib
+import json
+import os
+import selectors
+import signal
+import sys
+import tempfile
+import time
+import traceback
+
+from coursekit.run.runner import Job, run_child
+
+
+def preload(modules: list[str]) -> list[str]:
+    """Import matplotlib (Agg) and ``modules``; returns a message per module that failed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+    problems = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # reported to the build, which goes on without it
+            problems.append(f"could not preload {name!r}: {type(error).__name__}: {error}")
+    return problems
+
+
+def fork_child(job: Job, folder: str, private_fd: int) -> int:
+    """Fork a child that runs ``job`` into ``folder``; returns its pid.
+
+    ``private_fd`` (the server's channel to the build) is closed in the child.
+    """
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 0
+    try:
+        os.close(private_fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        run_child(job, folder)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+        status = 70
+    finally:
+        os._exit(status)  # never return into the server's loop
+
+
+class Server:
+    """The queue and the running children."""
+
+    def __init__(self, workers: int, out) -> None:
+        self.workers = max(1, workers)
+        self.out = out
+        self.queue: list[tuple[float, int, Job, str]] = []
+        self.running: dict[int, tuple[Job, str, float]] = {}
+        self.serial = 0
+
+    def say(self, message: dict) -> None:
+        self.out.write(json.dumps(message) + "\n")
+        self.out.flush()
+
+    def add(self, line: str) -> None:
+        data = json.loads(line)
+        folder = data.pop("folder")
+        data["collect"] = tuple(data.get("collect", ()))
+        job = Job(**data)
+        self.serial += 1
+        heapq.heappush(self.queue, (-job.expected, self.serial, job, folder))
+
+    def start_what_fits(self) -> None:
+        while self.queue and len(self.running) < self.workers:
+            _, _, job, folder = heapq.heappop(self.queue)
+            pid = fork_child(job, folder, self.out.fileno())
+            self.running[pid] = (job, folder, time.monotonic())
+
+    def reap(self) -> None:
+        now = time.monotonic()
+        for pid, (job, folder, started) in list(self.running.items()):
+            timed_out = None
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if not done and now - started > job.timeout:
+                os.kill(pid, signal.SIGKILL)
+                done, status = os.waitpid(pid, 0)
+                timed_out = job.timeout
+            if not done:
+                continue
+            del self.running[pid]
+            self.say(
+                {
+                    "key": job.key,
+                    "folder": folder,
+                    "exitcode": os.waitstatus_to_exitcode(status),
+                    "timed_out": timed_out,
+                    "elapsed": time.monotonic() - started,
+                }
+            )
+
+    def kill_all(self) -> None:
+        for pid in self.running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.running.clear()
+
+    def serve(self, stdin_fd: int) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(stdin_fd, selectors.EVENT_READ)
+        pending = b""
+        open_input = True
+        try:
+            while open_input or self.queue or self.running:
+                self.start_what_fits()
+                wait = 0.005 if self.running else None
+                if open_input and selector.select(timeout=wait):
+                    chunk = os.read(stdin_fd, 65536)
+                    if not chunk:
+                        open_input = False
+                        selector.unregister(stdin_fd)
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        if line.strip():
+                            self.add(line.decode("utf-8"))
+                elif not open_input and self.running:
+                    time.sleep(0.005)
+                self.reap()
+        finally:
+            self.kill_all()
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: ``WORKERS [MODULE...]``."""
+    workers, modules = int(argv[0]), argv[1:]
+    # Results go on a private copy of stdout; fd 1 and 2 are left to stderr so
+    # that whatever an imported module prints cannot break the protocol.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    tempfile.tempdir = None
+    server = Server(workers, out)
+    for problem in preload(modules):
+        server.say({"warning": problem})
+    server.say({"ready": True})
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server.serve(0)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

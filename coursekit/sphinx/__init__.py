@@ -1,0 +1,1 @@
+"""The Sphinx side: directives, transforms, builders, rendering."""

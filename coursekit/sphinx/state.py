@@ -1,0 +1,107 @@
+"""The build's per-document state, kept in a domain of the environment.
+
+As in ``sphinx.ext.todo``, a domain gives purge and merge for free: what a
+page recorded (its programs, its excerpts, whether it must be read at every
+build, its runs) is dropped when the page is read again, and merged back
+from the processes of a parallel read. Nothing is stored on the Sphinx app.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sphinx.domains import Domain
+
+if TYPE_CHECKING:
+    from collections.abc import Set
+
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+    from coursekit.core.programs import Excerpt, Program
+
+#: Per-document tables: docname -> value.
+PER_DOCUMENT = ("programs", "excerpts", "runs", "failed", "habits")
+
+
+class CoursekitDomain(Domain):
+    """coursekit's per-document records (no directives, no roles)."""
+
+    name = "coursekit"
+    label = "coursekit"
+    initial_data: ClassVar[dict[str, Any]] = {
+        "root": "",
+        "reread": set(),
+        **{table: {} for table in PER_DOCUMENT},
+    }
+    data_version = 1
+
+    def clear_doc(self, docname: str) -> None:
+        for table in PER_DOCUMENT:
+            self.data[table].pop(docname, None)
+        self.data["reread"].discard(docname)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for table in PER_DOCUMENT:
+            for docname in docnames:
+                if docname in otherdata[table]:
+                    self.data[table][docname] = otherdata[table][docname]
+        self.data["reread"] |= otherdata["reread"] & set(docnames)
+
+    def resolve_any_xref(self, *args, **kwargs) -> list:
+        return []
+
+    # -- what the other modules read and write ---------------------------
+    @property
+    def root(self) -> str:
+        """The project's top (conf.py's folder): messages name files from there."""
+        return self.data["root"]
+
+    def programs(self, docname: str) -> list[Program]:
+        return self.data["programs"].setdefault(docname, [])
+
+    def excerpts(self, docname: str) -> list[Excerpt]:
+        return self.data["excerpts"].setdefault(docname, [])
+
+    def all_programs(self) -> list[Program]:
+        table = self.data["programs"]
+        return [program for docname in sorted(table) for program in table[docname]]
+
+    def all_excerpts(self) -> dict[str, list[Excerpt]]:
+        return dict(sorted(self.data["excerpts"].items()))
+
+    def reread(self, docname: str) -> None:
+        self.data["reread"].add(docname)
+
+    def to_reread(self) -> set[str]:
+        return set(self.data["reread"])
+
+
+def state(env: BuildEnvironment) -> CoursekitDomain:
+    """The coursekit domain of ``env``."""
+    return env.domains["coursekit"]  # type: ignore[return-value]
+
+
+def remember_root(app: Sphinx) -> None:
+    state(app.env).data["root"] = str(app.confdir)
+
+
+def reread_every_build(env: BuildEnvironment) -> None:
+    """Mark the page being read as one to read again at every build.
+
+    Some pages show what a build found rather than what their source says
+    (the execution report, the handout links).
+    """
+    state(env).reread(env.docname)
+
+
+def outdated(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: the pages to read again at every build."""
+    return sorted(state(env).to_reread() - set(removed))
+
+
+def setup_state(app: Sphinx) -> None:
+    """Register the domain and the pages read again at every build."""
+    app.add_domain(CoursekitDomain)
+    app.connect("builder-inited", remember_root)
+    app.connect("env-get-outdated", outdated)
