@@ -23,6 +23,7 @@ from coursekit.outputs import setup_outputs
 from coursekit.report import setup_report
 from coursekit.rereading import setup_rereading
 from coursekit.slides import setup_slides
+from coursekit.slidey import setup_slidey
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -37,6 +38,7 @@ def setup(app: Sphinx) -> dict:
     setup_slides(app)
     setup_deck(app)
     setup_notes(app)
+    setup_slidey(app)
     setup_examples(app)
     setup_outputs(app)
     setup_extraction(app)
@@ -49,7 +51,7 @@ def setup(app: Sphinx) -> dict:
     setup_figures(app)
     return {
         "version": __version__,
-        "env_version": 5,
+        "env_version": 6,
         # Per-document state lives in the doctrees only (slide markers, math),
         # so parallel reading is safe.
         "parallel_read_safe": True,

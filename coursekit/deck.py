@@ -7,6 +7,9 @@
   inside the slide (code blocks scroll in their own box).
 - Every slide carries a small link to the same place in the HTML text; the
   text's slide anchors link back (see :mod:`coursekit.slides`).
+- A page without any ``.. slide::`` marker has no deck: the deck builders
+  write no page for it (and remove the one an earlier build wrote), its text
+  has no slide link, and a ``:deck:`` link to it warns and stays plain text.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 
 from coursekit.rereading import reread_every_build
-from coursekit.slides import DECK_BUILDERS
+from coursekit.slides import DECK_BUILDERS, pages_with_deck
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.builders import Builder
     from sphinx.config import Config
+
+logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 #: Where ``make slides-pdf`` puts the handouts, inside the HTML output.
@@ -95,8 +102,20 @@ def deck_role(name, rawtext, text, lineno, inliner, options=None, content=None):
 
 def resolve_deck_references(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: from the text the deck is in the deck folder, from a deck beside it."""
+    decks = pages_with_deck(app.env)
     for node in list(doctree.findall(deck_reference)):
         target = node["target"]
+        if target not in decks:
+            logger.warning(
+                "no deck for %r: the page has no '.. slide::' marker (or does not "
+                "exist); the :deck: link is left as plain text",
+                target,
+                location=node,
+                type="coursekit",
+                subtype="deck",
+            )
+            node.replace_self(nodes.inline("", "", *node.children))
+            continue
         if app.builder.name in DECK_BUILDERS:
             uri = posixpath.relpath(f"{target}.html", posixpath.dirname(docname) or ".")
         else:
@@ -153,12 +172,33 @@ def configure_deck(app: Sphinx, config: Config) -> None:
     config.revealjs_script_conf = script_conf
 
 
+def write_decks_only(app: Sphinx, builder: Builder) -> None:
+    """``write-started``: a deck builder writes no page for a document without markers.
+
+    Sphinx has no hook to leave a document out of the writing phase, so the
+    deck builder's ``write_doc`` is wrapped, on this builder instance only.
+    """
+    if builder.name not in DECK_BUILDERS or getattr(builder, "_coursekit_decks_only", False):
+        return
+    write_doc = builder.write_doc
+
+    def write_deck(docname: str, doctree: nodes.document) -> None:
+        if docname in pages_with_deck(builder.env):
+            write_doc(docname, doctree)
+        else:  # no deck: no page, not even a stale one from an earlier build
+            Path(builder.get_outfilename(docname)).unlink(missing_ok=True)
+
+    builder.write_doc = write_deck
+    builder._coursekit_decks_only = True
+
+
 def setup_deck(app: Sphinx) -> None:
     """Register the deck's assets and the slide-to-text links."""
     app.connect("config-inited", configure_deck)
     app.add_node(deck_reference)
     app.add_role("deck", deck_role)
     app.connect("doctree-resolved", resolve_deck_references)
+    app.connect("write-started", write_decks_only)
     app.add_node(handout_reference)
     app.add_role("handout", handout_role)
     app.connect("doctree-resolved", resolve_handout_references)
