@@ -53,8 +53,8 @@ class SlideDirective(SphinxDirective):
 
     The optional argument is one or more CSS classes for the slide. Indented
     content is accepted by the parser only to be refused with a message that
-    says what to write instead; so is a marker inside another directive,
-    which could not cut the deck.
+    says what to write instead. A marker inside another directive, which could
+    not cut the deck, is refused by :func:`refuse_nested_markers`.
     """
 
     has_content = True
@@ -68,11 +68,6 @@ class SlideDirective(SphinxDirective):
                 "argument is an optional list of CSS classes). Leave it alone on its "
                 "line, followed by a blank line, and write the slide's text "
                 "unindented below it."
-            )
-        if not isinstance(self.state.parent, (nodes.document, nodes.section)):
-            raise self.error(
-                "'.. slide::' must stand at the top level of the page, not inside "
-                "another directive: move it above the block."
             )
         classes = self.arguments[0].split() if self.arguments else []
         wrong = [name for name in classes if not CSS_CLASS.match(name)]
@@ -90,6 +85,22 @@ class SlideDirective(SphinxDirective):
         self.state.document.set_id(marker)
         pages_with_deck(self.env).add(self.env.docname)
         return [marker]
+
+
+def refuse_nested_markers(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: a marker inside another directive could not cut the deck.
+
+    Checked on the doctree rather than in the directive, which MyST runs with
+    a state that does not know the parent node.
+    """
+    for marker in list(doctree.findall(slide_marker)):
+        if not isinstance(marker.parent, (nodes.document, nodes.section)):
+            logger.error(
+                "'.. slide::' must stand at the top level of the page, not inside "
+                "another directive: move it above the block.",
+                location=marker,
+            )
+            marker.parent.remove(marker)
 
 
 def visit_marker_html(self: HTML5Translator, node: slide_marker) -> None:
@@ -172,5 +183,6 @@ def setup_slides(app: Sphinx) -> None:
     app.add_node(nodes.section, override=True, revealjs=section_deck, dirrevealjs=section_deck)
     app.add_directive("slide", SlideDirective)
     app.add_post_transform(CutDeckAlongMarkers)
+    app.connect("doctree-read", refuse_nested_markers)
     app.connect("env-purge-doc", purge_deck_page)
     app.connect("env-merge-info", merge_deck_pages)
