@@ -44,9 +44,8 @@ html_show_copyright = False
 revealjs_style_theme = "white-contrast"
 revealjs_css_files = ["revealjs/plugin/highlight/monokai.css"]
 revealjs_use_section_ids = True
+# The slide's size and the font floors come from coursekit (declared once there).
 revealjs_script_conf = {
-    "width": 1280,
-    "height": 720,
     "margin": 0,
     "slideNumber": "c/t",
     "hash": True,
@@ -57,6 +56,12 @@ revealjs_script_plugins = [
     {"name": "RevealHighlight", "src": "revealjs/plugin/highlight/highlight.js"},
     {"name": "RevealNotes", "src": "revealjs/plugin/notes/notes.js"},
 ]
+
+# --- Programs (coursekit) ---------------------------------------------------
+# Imported once by the program server: every program then starts warm.
+coursekit_preload = ["numpy", "torch", "torch.nn", "torch.optim", "torchsummary"]
+# Their versions shape what the programs print: part of every cached result's key.
+coursekit_cache_packages = ["torch", "numpy", "matplotlib", "torch-summary", "pillow"]
 
 # --- Notebooks (myst-nb) -----------------------------------------------------
 myst_enable_extensions = ["dollarmath", "colon_fence"]

@@ -32,6 +32,7 @@ def setup(app: Sphinx) -> dict:
     from coursekit.sphinx.outputs import setup_outputs
     from coursekit.sphinx.report import setup_report
     from coursekit.sphinx.slides import setup_slides
+    from coursekit.sphinx.slidey import setup_slidey
     from coursekit.sphinx.sources import setup_sources
     from coursekit.sphinx.state import setup_state
 
@@ -40,6 +41,7 @@ def setup(app: Sphinx) -> dict:
     setup_state(app)
     setup_sources(app)
     setup_slides(app)
+    setup_slidey(app)
     setup_deck(app)
     setup_notes(app)
     setup_examples(app)

@@ -76,14 +76,16 @@ def test_text_builder_leaves_no_trace(app, warning):
 
 
 @pytest.mark.sphinx("html", testroot="slide-errors")
-def test_marker_with_argument_or_content_is_a_clear_error(app, warning):
+def test_marker_with_a_bad_class_or_content_is_a_clear_error(app, warning):
     app.build()
     messages = [line for line in warning.getvalue().splitlines() if "ERROR" in line]
     assert len(messages) == 2
     assert all("index.rst:" in line for line in messages)
-    assert all("takes no argument and no indented content" in line for line in messages)
+    # The argument is a list of CSS classes: "A title?" has one that is not a class name.
     assert "index.rst:4:" in messages[0]
+    assert "not a class name: title?" in messages[0]
     assert "index.rst:8:" in messages[1]
+    assert "takes no indented content" in messages[1]
 
 
 @pytest.mark.sphinx("revealjs", testroot="slides")

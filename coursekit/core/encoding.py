@@ -10,6 +10,7 @@ reported by Sphinx itself ("undecodable source characters"), with its line.
 from __future__ import annotations
 
 import re
+
 #: Two-character sequences that French UTF-8 text becomes when it is decoded
 #: as Mac Roman or as Latin-1 / Windows-1252, with the codec that produced them.
 MOJIBAKE = {
@@ -45,4 +46,3 @@ def undecodable(data: bytes, encoding: str) -> tuple[int, int, int] | None:
         column = error.start - (before.rfind(b"\n") + 1) + 1
         return line, column, data[error.start]
     return None
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
 #: Directives whose content is code or display math, never running text.
 LITERAL_DIRECTIVE = re.compile(
     r"^\s*\.\.\s+(code-block|code|sourcecode|math|raw|literalinclude|highlight|"
@@ -88,4 +89,3 @@ def rewrite_inline_math(text: str) -> Rewritten:
             lines[index] = rewrite_line(line, index + 1, result)
     result.text = "".join(lines)
     return result
-

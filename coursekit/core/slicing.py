@@ -31,6 +31,7 @@ class Slide:
 
     anchor: str | None
     context: nodes.Element | None = None
+    classes: list[str] = field(default_factory=list)
     title: nodes.title | None = None
     title_ids: list[str] = field(default_factory=list)
     continued: bool = False
@@ -68,16 +69,29 @@ def _section_title(section: nodes.Element | None) -> nodes.title | None:
 def collect_slides(document: nodes.Element) -> list[Slide]:
     """Group the document's content into slides, in order, empty ones dropped.
 
-    Content before the first marker forms a slide of its own when it shows
-    something.
+    As in Slidey, content before the first marker belongs to no slide: the
+    text shows it, the deck does not. A document without markers has no slide.
+
+    A slide without a heading of its own repeats the title of the section it
+    sits in: as a continuation (" (suite)") when an earlier slide showed that
+    title, as the plain title when no slide did (its heading came before the
+    first marker).
     """
-    slides: list[Slide] = [Slide(anchor=None)]
+    slides: list[Slide] = []
     for kind, node in _events(document):
-        current = slides[-1]
         if kind == "marker":
             ids = node.get("ids", [])
-            slides.append(Slide(anchor=ids[0] if ids else None, context=node.parent))
+            slides.append(
+                Slide(
+                    anchor=ids[0] if ids else None,
+                    context=node.parent,
+                    classes=list(node.get("slide_classes", [])),
+                )
+            )
             continue
+        if not slides:
+            continue  # before the first marker: text only
+        current = slides[-1]
         if kind == "heading" and current.title is None and not _has_visible(current):
             title = _section_title(node)
             if title is not None:
@@ -86,14 +100,20 @@ def collect_slides(document: nodes.Element) -> list[Slide]:
                 continue
         current.items.append((kind, node))
     result = []
+    shown: set[int] = set()  # id() of the titles a kept slide shows
     for slide in slides:
+        if slide.is_empty():
+            continue
         if slide.title is None:
             title = _section_title(slide.context)
             if title is not None:
                 slide.title = title
-                slide.continued = True
-        if not slide.is_empty():
-            result.append(slide)
+                slide.continued = id(title) in shown
+                if not slide.continued:
+                    slide.title_ids = list(slide.context.get("ids", []))
+        if slide.title is not None:
+            shown.add(id(slide.title))
+        result.append(slide)
     return result
 
 
@@ -112,7 +132,9 @@ def build_slide_sections(
     """
     sections = []
     for number, slide in enumerate(slides, start=1):
-        section = nodes.section(classes=["coursekit-slide"])
+        section = nodes.section(classes=["coursekit-slide", *slide.classes])
+        # The lecturer's classes (``.. slide:: classes``), for the deck's <section>.
+        section["slide_classes"] = list(slide.classes)
         # The slide's id is its anchor: ``deck.html#/slide-N`` opens the slide.
         section["ids"] = [slide.anchor or f"slide-0-{number}"]
         if slide.title is not None:

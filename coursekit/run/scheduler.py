@@ -12,6 +12,7 @@ This module knows nothing of Sphinx.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -89,16 +90,16 @@ class Scheduler:
         )
         self._reader = threading.Thread(target=self._read, name="coursekit-results", daemon=True)
         self._reader.start()
-        threading.Thread(target=self._drain_stderr, name="coursekit-server-err", daemon=True).start()
+        threading.Thread(
+            target=self._drain_stderr, name="coursekit-server-err", daemon=True
+        ).start()
 
     def close(self) -> None:
         """Stop the server (children still running are killed)."""
         process = self._process
         if process is not None:
-            try:
+            with contextlib.suppress(OSError):
                 process.stdin.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -187,5 +188,3 @@ class Scheduler:
         for key in keys:
             if key not in self._outcomes:
                 self._outcomes[key] = Outcome(key, "crash", error=f"could not run: {why}\n")
-
-

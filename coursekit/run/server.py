@@ -38,7 +38,7 @@ def preload(modules: list[str]) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
+    import matplotlib.pyplot
 
     problems = []
     for name in modules:

@@ -7,6 +7,9 @@
   inside the slide (code blocks scroll in their own box).
 - Every slide carries a small link to the same place in the HTML text; the
   text's slide anchors link back (see :mod:`coursekit.sphinx.slides`).
+- A page without any ``.. slide::`` marker has no deck: the deck builders
+  write no page for it (and remove the one an earlier build wrote), its text
+  has no slide link, and a ``:deck:`` link to it warns and stays plain text.
 """
 
 from __future__ import annotations
@@ -18,28 +21,23 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 
+from coursekit.config import DECK_BUILDERS, HANDOUT_DIR, SLIDE_HEIGHT, SLIDE_WIDTH
+from coursekit.sphinx.furniture import _
+from coursekit.sphinx.slides import pages_with_deck
 from coursekit.sphinx.state import reread_every_build
-from coursekit.config import DECK_BUILDERS
+from coursekit.sphinx.urls import deck_url, text_url
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.builders import Builder
     from sphinx.config import Config
 
-STATIC = Path(__file__).parent / "static"
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
 #: Where ``make slides-pdf`` puts the handouts, inside the HTML output.
-HANDOUT_DIR = "pdf"
-
-
-def deck_url(docname: str, deck_dir: str, from_docname: str) -> str:
-    """URL of ``docname``'s deck, relative to the text page ``from_docname``."""
-    return posixpath.relpath(f"{deck_dir}/{docname}.html", posixpath.dirname(from_docname) or ".")
-
-
-def text_url(docname: str, deck_dir: str) -> str:
-    """URL of ``docname``'s text page, relative to its deck page."""
-    deck_folder = posixpath.dirname(f"{deck_dir}/{docname}")
-    return posixpath.relpath(f"{docname}.html", deck_folder)
 
 
 class LinkSlidesToText(SphinxPostTransform):
@@ -60,8 +58,8 @@ class LinkSlidesToText(SphinxPostTransform):
             target = f"{page}#{anchor}" if anchor.startswith("slide-") else page
             para = nodes.paragraph(classes=["coursekit-text-link", "coursekit-chrome"])
             link = nodes.reference("", "", refuri=target, internal=False)
-            link["reftitle"] = "Lire ce passage dans le texte du cours"
-            link += nodes.Text("📖 texte")
+            link["reftitle"] = str(_("Read this passage in the text of the course"))
+            link += nodes.Text(str(_("📖 text")))
             para += link
             section += para
 
@@ -89,14 +87,26 @@ def deck_role(name, rawtext, text, lineno, inliner, options=None, content=None):
 
     has_title, label, target = split_explicit_title(unescape(text))
     node = deck_reference(rawtext, target=target.strip())
-    node += nodes.Text(label if has_title else f"diaporama {target}")
+    node += nodes.Text(label if has_title else str(_("deck %s")) % target)
     return [node], []
 
 
 def resolve_deck_references(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: from the text the deck is in the deck folder, from a deck beside it."""
+    decks = pages_with_deck(app.env)
     for node in list(doctree.findall(deck_reference)):
         target = node["target"]
+        if target not in decks:
+            logger.warning(
+                "no deck for %r: the page has no '.. slide::' marker (or does not "
+                "exist); the :deck: link is left as plain text",
+                target,
+                location=node,
+                type="coursekit",
+                subtype="deck",
+            )
+            node.replace_self(nodes.inline("", "", *node.children))
+            continue
         if app.builder.name in DECK_BUILDERS:
             uri = posixpath.relpath(f"{target}.html", posixpath.dirname(docname) or ".")
         else:
@@ -117,7 +127,7 @@ def handout_role(name, rawtext, text, lineno, inliner, options=None, content=Non
     has_title, label, target = split_explicit_title(unescape(text))
     reread_every_build(inliner.document.settings.env)
     node = handout_reference(rawtext, target=target.strip())
-    node += nodes.Text(label if has_title else f"PDF {target}")
+    node += nodes.Text(label if has_title else str(_("PDF %s")) % target)
     return [node], []
 
 
@@ -131,7 +141,7 @@ def resolve_handout_references(app: Sphinx, doctree: nodes.document, docname: st
         else:
             hint = nodes.inline("", "", classes=["coursekit-handout-missing"])
             hint += node.children
-            hint += nodes.Text(" (à produire avec make slides-pdf)")
+            hint += nodes.Text(str(_(" (to be made with make slides-pdf)")))
             node.replace_self(hint)
 
 
@@ -146,11 +156,31 @@ def configure_deck(app: Sphinx, config: Config) -> None:
     config.revealjs_js_files = [*config.revealjs_js_files, ("coursekit-deck.js", {})]
     script_conf = dict(config.revealjs_script_conf or {})
     script_conf.setdefault("pdfMaxPagesPerSlide", 1)
+    script_conf["width"], script_conf["height"] = SLIDE_WIDTH, SLIDE_HEIGHT
     script_conf["coursekit"] = {
         "bodyFloor": config.coursekit_body_font_floor,
         "codeFloor": config.coursekit_code_font_floor,
     }
     config.revealjs_script_conf = script_conf
+
+
+def write_decks_only(app: Sphinx, builder: Builder) -> None:
+    """``write-started``: a deck builder writes no page for a document without markers.
+
+    Sphinx has no hook to leave a document out of the writing phase, so the
+    deck builder's ``write_doc`` is wrapped, on this builder instance only.
+    """
+    if builder.name not in DECK_BUILDERS:
+        return
+    write_doc = builder.write_doc
+
+    def write_deck(docname: str, doctree: nodes.document) -> None:
+        if docname in pages_with_deck(builder.env):
+            write_doc(docname, doctree)
+        else:  # no deck: no page, not even a stale one from an earlier build
+            Path(builder.get_outfilename(docname)).unlink(missing_ok=True)
+
+    builder.write_doc = write_deck
 
 
 def setup_deck(app: Sphinx) -> None:
@@ -159,6 +189,7 @@ def setup_deck(app: Sphinx) -> None:
     app.add_node(deck_reference)
     app.add_role("deck", deck_role)
     app.connect("doctree-resolved", resolve_deck_references)
+    app.connect("write-started", write_decks_only)
     app.add_node(handout_reference)
     app.add_role("handout", handout_role)
     app.connect("doctree-resolved", resolve_handout_references)

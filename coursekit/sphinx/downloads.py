@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 
-from coursekit.sphinx.extraction import scripts_of
+from coursekit.config import DECK_BUILDERS
 from coursekit.core.programs import Program, script_name
+from coursekit.sphinx.extraction import scripts_of
+from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 
 if TYPE_CHECKING:
@@ -37,8 +39,9 @@ def notebook_text(program: Program, script: str) -> str:
     notebook = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_markdown_cell(
-                f"{title}Programme du cours, tiré de `{program.source}` "
-                f"(bloc de code ligne {program.directive_line})."
+                title
+                + str(_("Program of the course, from `%(source)s` (code block at line %(line)s)."))
+                % {"source": program.source, "line": program.directive_line}
             ),
             nbformat.v4.new_code_cell(body.rstrip("\n")),
         ],
@@ -83,7 +86,7 @@ def links_for(docname: str, index: int, program: Program) -> nodes.paragraph:
     """« Télécharger : script .py · notebook .ipynb » for one program."""
     name = script_name(index, program)
     para = nodes.paragraph(classes=["coursekit-downloads"])
-    para += nodes.Text("Télécharger : ")
+    para += nodes.Text(str(_("Download: ")))
     for label, filename in (("script .py", name), ("notebook .ipynb", name[:-3] + ".ipynb")):
         if len(para.children) > 1:
             para += nodes.Text(" · ")
@@ -95,7 +98,7 @@ def links_for(docname: str, index: int, program: Program) -> nodes.paragraph:
 
 def chapter_archive_link(docname: str) -> nodes.paragraph:
     para = nodes.paragraph(classes=["coursekit-downloads", "coursekit-archive"])
-    para += nodes.Text("Tous les programmes de ce chapitre, en scripts et en notebooks : ")
+    para += nodes.Text(str(_("All the programs of this chapter, as scripts and notebooks: ")))
     para += nodes.reference(
         "", f"{docname}.zip", refuri=download_url(docname, docname, f"{docname}.zip")
     )
@@ -104,7 +107,7 @@ def chapter_archive_link(docname: str) -> nodes.paragraph:
 
 def add_archive_link(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: link the chapter's archive under its title, in the text only."""
-    if app.builder.format != "html" or app.builder.name in ("revealjs", "dirrevealjs"):
+    if app.builder.format != "html" or app.builder.name in DECK_BUILDERS:
         return
     if not state(app.env).programs(docname):
         return

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.directives.code import CodeBlock as SphinxCodeBlock
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
-from sphinx.directives.code import CodeBlock as SphinxCodeBlock
 
 from coursekit.core.programs import PYTHON, Excerpt, Program, missing_excerpt_line
+from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class CodeBlock(ProgramDirectiveMixin, SphinxCodeBlock):
 def excerpt_link(name: str) -> nodes.paragraph:
     """The line under an excerpt that leads to its complete program."""
     para = nodes.paragraph(classes=["coursekit-excerpt-link"])
-    para += nodes.Text("Extrait du programme complet ")
+    para += nodes.Text(str(_("Excerpt of the complete program ")))
     ref = nodes.reference("", "", internal=True, refid=f"program-{name}")
     ref += nodes.literal(name, name)
     para += ref

@@ -2,7 +2,7 @@
 
 In the deck the notes become reveal.js notes (``<aside class="notes">``):
 hidden on the projected slide, shown in the speaker view (key ``S``). In the
-HTML text they are an ordinary aside titled "Notes de l'enseignant", so a
+HTML text they are an ordinary aside titled "Lecturer's notes", so a
 learner reading the text loses nothing the lecturer says. Other builders
 drop them.
 """
@@ -15,12 +15,11 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from coursekit.config import DECK_BUILDERS
+from coursekit.sphinx.furniture import _
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.writers.html5 import HTML5Translator
-
-TITLE = "Notes de l'enseignant"
 
 
 class speaker_notes(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
@@ -44,11 +43,11 @@ class NotesDirective(SphinxDirective):
 
 def visit_notes_html(self: HTML5Translator, node: speaker_notes) -> None:
     if self.builder.name in DECK_BUILDERS:
-        self.body.append('<aside class="notes">')
+        self.body.append(self.starttag(node, "aside", "", CLASS="notes"))
     else:
-        self.body.append(
-            f'<aside class="admonition coursekit-notes"><p class="admonition-title">{TITLE}</p>\n'
-        )
+        self.body.append(self.starttag(node, "aside", "", CLASS="admonition coursekit-notes"))
+        title = self.encode(str(_("Lecturer's notes")))
+        self.body.append(f'<p class="admonition-title">{title}</p>\n')
 
 
 def depart_notes_html(self: HTML5Translator, node: speaker_notes) -> None:

@@ -12,12 +12,14 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sphinx.errors import ExtensionError
+from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
+
+logger = logging.getLogger(__name__)
 
 #: Where MathJax goes under ``_static``, and the one script pages load.
 STATIC_DIR = "mathjax"
@@ -26,14 +28,11 @@ ENTRY = "tex-svg.js"
 SUBDIRS = ("input/tex/extensions", "a11y", "ui", "adaptors")
 
 
-def mathjax_source() -> Path:
-    """The MathJax distribution folder shipped by ``sphinx-mathjax-offline``."""
+def mathjax_source() -> Path | None:
+    """The MathJax distribution folder shipped by ``sphinx-mathjax-offline``, if installed."""
     spec = importlib.util.find_spec("sphinx-mathjax-offline")
     if spec is None or not spec.submodule_search_locations:
-        raise ExtensionError(
-            "MathJax files not found: install the project's dependencies "
-            "(the package 'sphinx-mathjax-offline' ships them)."
-        )
+        return None
     return Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
 
 
@@ -47,6 +46,15 @@ def copy_mathjax(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     source = mathjax_source()
+    if source is None:
+        logger.error(
+            "MathJax files not found: install the project's dependencies (the package "
+            "'sphinx-mathjax-offline' ships them); formulas will not show.",
+            location=str(Path(app.confdir) / "conf.py"),
+            type="coursekit",
+            subtype="math",
+        )
+        return
     target = Path(app.outdir) / "_static" / STATIC_DIR
     target.mkdir(parents=True, exist_ok=True)
     copy_asset(source / ENTRY, target)

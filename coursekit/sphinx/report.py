@@ -14,12 +14,14 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from coursekit.core.programs import script_name
-from coursekit.sphinx.state import reread_every_build
+from coursekit.sphinx.furniture import _
+from coursekit.sphinx.state import reread_every_build, state
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-STATUS = {"ok": "réussi", "error": "erreur attendue", "failed": "échec"}
+#: What a run's status means to a reader.
+STATUS = {"ok": _("passed"), "error": _("expected error"), "failed": _("failed")}
 
 
 class execution_report(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
@@ -35,11 +37,14 @@ class ExecutionReport(SphinxDirective):
 
 
 def report_table(app: Sphinx, fromdocname: str) -> nodes.Node:
-    """The table of ``app.coursekit_runs`` (filled by the execution phase)."""
-    runs = getattr(app, "coursekit_runs", [])
+    """The table of this build's runs (recorded by the execution phase)."""
+    runs = [run for table in state(app.env).data["runs"].values() for run in table]
     if not runs:
-        return nodes.paragraph(text="Aucun programme n'a été exécuté pendant cette construction.")
-    headers = ["Programme", "Source", "Statut", "Durée", "Appareil", "Cache"]
+        return nodes.paragraph(text=str(_("No program was run during this build.")))
+    headers = [
+        str(word)
+        for word in (_("Program"), _("Source"), _("Status"), _("Duration"), _("Device"), _("Cache"))
+    ]
     table = nodes.table(classes=["coursekit-report"])
     group = nodes.tgroup(cols=len(headers))
     table += group
@@ -60,10 +65,10 @@ def report_table(app: Sphinx, fromdocname: str) -> nodes.Node:
             [
                 link,
                 f"{program.source}:{program.directive_line}",
-                STATUS.get(run.status, run.status),
+                str(STATUS.get(run.status, run.status)),
                 f"{run.duration:.2f} s",
                 run.device,
-                "oui" if run.cached else "non",
+                str(_("yes") if run.cached else _("no")),
             ]
         )
     return table

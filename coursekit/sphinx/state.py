@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from coursekit.core.programs import Excerpt, Program
 
 #: Per-document tables: docname -> value.
-PER_DOCUMENT = ("programs", "excerpts", "runs", "failed", "habits")
+PER_DOCUMENT = ("programs", "excerpts", "runs", "failed", "habits", "decks")
 
 
 class CoursekitDomain(Domain):
