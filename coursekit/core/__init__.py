@@ -1,0 +1,1 @@
+"""The toolkit's core: pure functions, no Sphinx."""
