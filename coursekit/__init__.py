@@ -8,22 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from coursekit.config import setup_config
-from coursekit.deck import setup_deck
-from coursekit.downloads import setup_downloads
-from coursekit.encoding import setup_encoding
-from coursekit.examples import setup_examples
-from coursekit.extraction import setup_extraction
-from coursekit.figures import setup_figures
-from coursekit.inline_math import setup_inline_math
-from coursekit.notebooks import setup_notebooks
-from coursekit.notes import setup_notes
-from coursekit.offline_math import setup_offline_math
-from coursekit.outputs import setup_outputs
-from coursekit.report import setup_report
-from coursekit.rereading import setup_rereading
-from coursekit.slides import setup_slides
-
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
@@ -32,6 +16,24 @@ __version__ = "0.1.0"
 
 def setup(app: Sphinx) -> dict:
     """Register every coursekit component with Sphinx."""
+    # Imported here, not at the top, so that ``coursekit.core`` and
+    # ``coursekit.tools`` can be used without importing Sphinx.
+    from coursekit.config import setup_config
+    from coursekit.deck import setup_deck
+    from coursekit.downloads import setup_downloads
+    from coursekit.encoding import setup_encoding
+    from coursekit.examples import setup_examples
+    from coursekit.extraction import setup_extraction
+    from coursekit.figures import setup_figures
+    from coursekit.inline_math import setup_inline_math
+    from coursekit.notebooks import setup_notebooks
+    from coursekit.notes import setup_notes
+    from coursekit.offline_math import setup_offline_math
+    from coursekit.outputs import setup_outputs
+    from coursekit.report import setup_report
+    from coursekit.rereading import setup_rereading
+    from coursekit.slides import setup_slides
+
     setup_config(app)
     setup_encoding(app)
     setup_slides(app)
