@@ -360,7 +360,7 @@ class _Reader:
         if literal or prev == "paragraph-literal":
             out.extend(block)
             return end, "block"
-        if prev == "paragraph" and _SLIDEY_ITEM.match(lines[i].text.lstrip()):
+        if prev in ("paragraph", "paragraph1") and _SLIDEY_ITEM.match(lines[i].text.lstrip()):
             # Slidey starts a (nested) list on this line; docutils needs the blank.
             self._blank_after(out, "list-after-paragraph")
             out.extend(self._nested_body(block))

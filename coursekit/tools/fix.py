@@ -14,15 +14,17 @@ import argparse
 import difflib
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from coursekit.core.dialect import HABITS, read_dialect
 
 
-def fix_file(path: Path, *, check: bool, out=sys.stdout) -> tuple[bool, int]:
+def fix_file(path: Path, *, check: bool, out: TextIO | None = None) -> tuple[bool, int]:
     """Read one page; print its diff, habits and problems; rewrite it unless ``check``.
 
     Returns whether the file changes (or would change) and how many problems it has.
     """
+    out = out or sys.stdout
     source = path.read_text(encoding="utf-8")
     reading = read_dialect(source)
     changed = reading.text != source
