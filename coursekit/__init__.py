@@ -20,6 +20,7 @@ def setup(app: Sphinx) -> dict:
     """Register every coursekit component with Sphinx: one ``setup_<concern>`` each."""
     from coursekit.config import setup_config
     from coursekit.sphinx.deck import setup_deck
+    from coursekit.sphinx.dialect import setup_dialect
     from coursekit.sphinx.downloads import setup_downloads
     from coursekit.sphinx.examples import setup_examples
     from coursekit.sphinx.execution import setup_execution
@@ -40,6 +41,7 @@ def setup(app: Sphinx) -> dict:
     setup_furniture(app)
     setup_state(app)
     setup_sources(app)
+    setup_dialect(app)
     setup_slides(app)
     setup_slidey(app)
     setup_deck(app)

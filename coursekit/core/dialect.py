@@ -147,16 +147,18 @@ class _Line:
         return _Line(self.text[width:], self.origin, self.prefix + self.text[:width])
 
 
-def read_dialect(text: str) -> Reading:
+def read_dialect(text: str, code_directives: frozenset[str] = frozenset()) -> Reading:
     """Read a page written in the Slidey dialect and return standard reST.
 
     The result's ``origins`` give, for each output line, the 1-based number of
     the source line it comes from (an inserted blank line carries the number of
     the line before it); ``habits`` counts each leniency met, by habit id (see
     :data:`HABITS`); ``problems`` lists what could not be interpreted.
+    ``code_directives`` names more directives whose content is code (the
+    toolkit's own, such as ``full-program``).
     """
     source = [_Line(t, n) for n, t in enumerate(text.splitlines(), start=1)]
-    reader = _Reader()
+    reader = _Reader(code_directives)
     result = reader.body(source)
     reader.problems.sort(key=lambda p: p.line)
     return Reading(
@@ -235,7 +237,9 @@ def _is_text(text: str) -> bool:
 class _Reader:
     """The recursive reader: one call of :meth:`body` per level of nesting."""
 
-    def __init__(self) -> None:
+    def __init__(self, code_directives: frozenset[str] = frozenset()) -> None:
+        self.code_directives = _CODE_DIRECTIVES | code_directives
+        self.literal_directives = _LITERAL_DIRECTIVES | code_directives
         self.habits: collections.Counter[str] = collections.Counter()
         self.problems: list[Problem] = []
         self._tab_lines: set[int] = set()
@@ -540,8 +544,8 @@ class _Reader:
                 # An argument on the directive line may continue on the next
                 # line (substitutions, long paths): only code, images and
                 # directives without argument or with options are glued.
-                if match and (not arg or j > i + 1 or name in _CODE_DIRECTIVES or name in _IMAGES):
-                    if name in _CODE_DIRECTIVES:
+                if match and (not arg or j > i + 1 or name in self.code_directives or name in _IMAGES):
+                    if name in self.code_directives:
                         habit = "code-after-directive"
                     elif name == "figure" and j > i + 1:
                         habit = "caption-after-options"
@@ -561,7 +565,7 @@ class _Reader:
         end = self._block_end(lines, j)
         content_end = self._trim_blanks(lines, j, end)
         content = lines[j:content_end]
-        if not match or name in _LITERAL_DIRECTIVES:
+        if not match or name in self.literal_directives:
             out.extend(content)
         else:
             out.extend(self._nested_body(content))

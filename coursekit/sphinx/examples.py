@@ -87,8 +87,9 @@ class ProgramDirectiveMixin:
         return Program(
             docname=self.env.docname,
             source=_source_path(self.env, self.env.docname),
-            directive_line=self.lineno,
-            line=self.content_offset + 1 + leading,
+            directive_line=self.get_source_info()[1],
+            # The page's own line: the dialect reader may have inserted lines above.
+            line=self.state_machine.get_source_and_line(self.content_offset + 1 + leading)[1],
             section=_section_title(self.state.parent),
             code=code,
             name=name,
@@ -127,7 +128,7 @@ class CodeBlock(ProgramDirectiveMixin, SphinxCodeBlock):
             excerpt = Excerpt(
                 docname=self.env.docname,
                 source=_source_path(self.env, self.env.docname),
-                directive_line=self.lineno,
+                directive_line=self.get_source_info()[1],
                 code="\n".join(self.content),
                 program=name,
             )

@@ -31,6 +31,7 @@ from coursekit.core.programs import Program, fingerprint_of
 from coursekit.run.cache import ResultCache
 from coursekit.run.runner import Job, Outcome
 from coursekit.run.scheduler import Scheduler
+from coursekit.sphinx.dialect import describe_habits, habit_counts
 from coursekit.sphinx.examples import check_excerpts
 from coursekit.sphinx.state import state
 
@@ -163,6 +164,9 @@ class BuildExecution:
         records.data["runs"] = {}
         records.data["failed"] = {}
         if not execution_enabled(app):
+            habits = describe_habits(habit_counts(env))
+            if habits:
+                logger.info("coursekit: Slidey habits read: %s", habits)
             self.close()
             return []
         programs = records.all_programs()
@@ -184,12 +188,14 @@ class BuildExecution:
         cache.clean_scratch()
         total = len(programs)
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
+        habits = describe_habits(habit_counts(env))
         logger.info(
-            "coursekit: %d programs, %d run, %d from cache, %.1f s",
+            "coursekit: %d programs, %d run, %d from cache, %.1f s%s",
             total,
             ran,
             total - ran,
             elapsed,
+            f"; Slidey habits read: {habits}" if habits else "",
         )
         self.close()
         return []
