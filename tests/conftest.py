@@ -32,7 +32,8 @@ class Build:
 
 def run_sphinx(srcdir: Path, outdir: Path, builder: str = "html", *options: str):
     """sphinx-build on a small project, strict; the finished process."""
-    cmd = [sys.executable, "-m", "sphinx", "-q", "-W", "--keep-going", *options, "-b", builder]
+    # Not quiet: the build's summary line goes through Sphinx's logger.info.
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", *options, "-b", builder]
     return subprocess.run(
         [*cmd, str(srcdir), str(outdir)], capture_output=True, text=True, check=False
     )

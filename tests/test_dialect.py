@@ -606,12 +606,23 @@ def _docutils_messages(text: str) -> list[tuple[int, int | None, str]]:
         def run(self):
             return []
 
-    for name in ("slide", "code-block", "code", "sourcecode", "toctree", "discoverList"):
-        directives.register_directive(name, Generic)
-    doctree = publish_doctree(
-        text,
-        settings_overrides={"report_level": 5, "halt_level": 5, "warning_stream": io.StringIO()},
-    )
+    # docutils' registry is global: restore it, so later Sphinx builds in this
+    # process do not find these stand-ins.
+    saved = directives._directives.copy()
+    try:
+        for name in ("slide", "code-block", "code", "sourcecode", "toctree", "discoverList"):
+            directives.register_directive(name, Generic)
+        doctree = publish_doctree(
+            text,
+            settings_overrides={
+                "report_level": 5,
+                "halt_level": 5,
+                "warning_stream": io.StringIO(),
+            },
+        )
+    finally:
+        directives._directives.clear()
+        directives._directives.update(saved)
     return [
         (msg["level"], msg.get("line"), msg.astext())
         for msg in doctree.findall(nodes.system_message)

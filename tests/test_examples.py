@@ -309,8 +309,9 @@ def test_every_python_block_is_covered(fresh_examples):
 def test_every_excerpt_appears_in_its_program_in_order(fresh_examples):
     with (fresh_examples / "doctrees" / "environment.pickle").open("rb") as handle:
         env = pickle.load(handle)
-    excerpts = env.coursekit_excerpts["chap2_perceptron"]
-    programs = {p.name: p for p in env.coursekit_programs["chap2_perceptron"] if p.name}
+    records = env.domaindata["coursekit"]
+    excerpts = records["excerpts"]["chap2_perceptron"]
+    programs = {p.name: p for p in records["programs"]["chap2_perceptron"] if p.name}
     assert [e.program for e in excerpts] == ["regression_loss"] * 4 + ["early_stopping"] * 2 + [
         "summary_profiler"
     ] * 2

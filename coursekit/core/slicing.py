@@ -74,8 +74,8 @@ def collect_slides(document: nodes.Element) -> list[Slide]:
 
     A slide without a heading of its own repeats the title of the section it
     sits in: as a continuation (" (suite)") when an earlier slide showed that
-    title, as the plain title when no slide did (its heading came before the
-    first marker).
+    title (as its title or as a sub-heading), as the plain title when no slide
+    did (its heading came before the first marker).
     """
     slides: list[Slide] = []
     for kind, node in _events(document):
@@ -113,6 +113,8 @@ def collect_slides(document: nodes.Element) -> list[Slide]:
                     slide.title_ids = list(slide.context.get("ids", []))
         if slide.title is not None:
             shown.add(id(slide.title))
+        # A heading met inside the slide is shown too (as a sub-heading).
+        shown.update(id(_section_title(node)) for kind, node in slide.items if kind == "heading")
         result.append(slide)
     return result
 

@@ -1,8 +1,8 @@
 """Reading the sources: encoding checks and ``$$…$$`` inline math.
 
-- A page that is not in the source encoding is reported with its file, line,
-  column and byte, and is not read (Sphinx would replace the bytes with "?"
-  and go on: a page that looks right but is wrong).
+- A page that is not in the source encoding is reported as an error with its
+  file, line, column and byte, and what to do (Sphinx alone only warns that
+  it replaced the bytes with "?": a page that looks right but is wrong).
 - A page saved as mojibake (UTF-8 read as Mac Roman or Latin-1 and saved
   again) is reported with the command that repairs it.
 - ``$$…$$`` inside a sentence is rewritten to the ``:math:`` role before
@@ -13,6 +13,7 @@ The detection and the rewrite are pure functions of :mod:`coursekit.core`.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,37 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: UTF-8 that decodes bad bytes as U+FFFD: used to read, after reporting it, a
+#: page that is not UTF-8 (Sphinx reads sources strictly and would crash).
+LENIENT_UTF8 = "coursekit-lenient-utf-8"
 
-def skip_undecodable(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """``env-before-read-docs``: report each page that cannot be decoded, and do not read it."""
+
+def _lenient_codec(name: str) -> codecs.CodecInfo | None:
+    if name != LENIENT_UTF8.replace("-", "_"):
+        return None
+    utf8 = codecs.lookup("utf-8-sig")
+
+    def decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+        return utf8.decode(data, "replace")
+
+    class Decoder(utf8.incrementaldecoder):  # type: ignore[misc, valid-type]
+        def __init__(self, errors: str = "strict") -> None:
+            super().__init__("replace")
+
+    return codecs.CodecInfo(
+        utf8.encode,
+        decode,
+        name=LENIENT_UTF8,
+        incrementalencoder=utf8.incrementalencoder,
+        incrementaldecoder=Decoder,
+    )
+
+
+codecs.register(_lenient_codec)
+
+
+def report_undecodable(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: report each page that cannot be decoded, with what to do."""
     encoding = app.config.source_encoding
     name = "UTF-8" if encoding.lower().startswith("utf-8") else encoding
     for docname in list(docnames):
@@ -37,6 +66,9 @@ def skip_undecodable(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
         if found is None:
             continue
         line, column, byte = found
+        # Read it all the same, with U+FFFD for the bad bytes (Sphinx would stop
+        # with a traceback): the error below fails the build and says where.
+        env.settings["input_encoding"] = LENIENT_UTF8
         logger.error(
             "this file is not %s: byte 0x%02x at column %d cannot be decoded. Save it as "
             "%s (from Latin-1: iconv -f latin1 -t utf-8 FILE > FILE.new).",
@@ -48,7 +80,6 @@ def skip_undecodable(app: Sphinx, env: BuildEnvironment, docnames: list[str]) ->
             type="coursekit",
             subtype="encoding",
         )
-        docnames.remove(docname)
 
 
 def check_mojibake(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -87,6 +118,6 @@ def inline_math(app: Sphinx, docname: str, source: list[str]) -> None:
 
 def setup_sources(app: Sphinx) -> None:
     """Check every source's encoding before it is parsed; rewrite inline math."""
-    app.connect("env-before-read-docs", skip_undecodable, priority=100)
+    app.connect("env-before-read-docs", report_undecodable, priority=100)
     app.connect("source-read", check_mojibake, priority=100)
     app.connect("source-read", inline_math)

@@ -1,0 +1,78 @@
+"""The build engine: parallel reading, furniture in the page's language, layers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOTS = Path(__file__).parent / "roots"
+PAGES = ("index", "un", "deux", "trois")
+
+
+def built_pages(make_app, tmp_path: Path, name: str, parallel: int) -> dict[str, str]:
+    """Build a copy of ``test-parallel`` with ``parallel`` processes; page -> its body."""
+    srcdir = tmp_path / name
+    shutil.copytree(ROOTS / "test-parallel", srcdir)
+    app = make_app("html", srcdir=srcdir, parallel=parallel)
+    if parallel > 1:  # really read in parallel: every extension allows it
+        assert app.is_parallel_allowed("read")
+    app.build()
+    assert app.warning.getvalue() == ""
+    bodies = {}
+    for page in PAGES:
+        soup = BeautifulSoup((app.outdir / f"{page}.html").read_text(), "html.parser")
+        bodies[page] = str(soup.select_one("div.body"))
+    return bodies
+
+
+def test_a_parallel_read_gives_the_same_pages_as_a_serial_one(make_app, tmp_path):
+    serial = built_pages(make_app, tmp_path, "serial", parallel=0)
+    parallel = built_pages(make_app, tmp_path, "parallel", parallel=2)
+    assert parallel == serial
+    # The programs of every page ran and show their output in both builds.
+    for page in ("un", "deux", "trois"):
+        assert f"chapitre {page} 45" in parallel[page]
+        assert "Sortie" in parallel[page]
+
+
+@pytest.mark.sphinx("html", testroot="english")
+def test_furniture_follows_the_page_language(app, warning):
+    app.build()
+    assert warning.getvalue() == ""
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(), "html.parser")
+    text = soup.get_text(" ", strip=True)
+    assert soup.select_one("div.coursekit-output p.coursekit-output-label").get_text() == "Output"
+    assert "Lecturer's notes" in text
+    assert "Complete program « The whole program »" in text
+    assert "Excerpt of the complete program" in text
+    assert "Download:" in text
+    assert soup.select_one("details.coursekit-spoiler summary").get_text(strip=True) == (
+        "Show / hide"
+    )
+    for french in ("Sortie", "Télécharger", "Notes de l'enseignant", "Afficher", "diapo "):
+        assert french not in text
+
+
+def test_tools_and_cores_start_without_sphinx():
+    """`import coursekit` and the pure layers import no Sphinx."""
+    code = (
+        "import sys, coursekit, coursekit.config, coursekit.core.dialect, "
+        "coursekit.core.slicing, coursekit.core.programs, coursekit.core.inline_math, "
+        "coursekit.core.encoding, coursekit.run.scheduler, coursekit.run.server, "
+        "coursekit.run.cache, coursekit.run.figures, coursekit.tools.fix\n"
+        "bad = sorted(m for m in sys.modules if m == 'sphinx' or m.startswith('sphinx.'))\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_sphinx_layer_never_imports_the_tools():
+    sphinx_layer = Path(__file__).parents[1] / "coursekit" / "sphinx"
+    for module in sphinx_layer.glob("*.py"):
+        assert "coursekit.tools" not in module.read_text(), module.name
