@@ -27,6 +27,7 @@ def built_pages(make_app, tmp_path: Path, name: str, parallel: int) -> dict[str,
     for page in PAGES:
         soup = BeautifulSoup((app.outdir / f"{page}.html").read_text(), "html.parser")
         bodies[page] = str(soup.select_one("div.body"))
+    app.cleanup()  # the next app of this test registers its nodes afresh
     return bodies
 
 

@@ -504,7 +504,8 @@ def configure_slidey(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, static]
     # The deck gets the script from app.add_js_file (sphinx-revealjs adds the
     # registered scripts) and finds it in coursekit/static (see coursekit.sphinx.deck).
-    config.revealjs_css_files = [*config.revealjs_css_files, CSS_FILE]
+    if "revealjs_css_files" in config:  # the deck's builder is there
+        config.revealjs_css_files = [*config.revealjs_css_files, CSS_FILE]
 
 
 def setup_slidey(app: Sphinx) -> None:

@@ -7,6 +7,8 @@
   again) is reported with the command that repairs it.
 - ``$$…$$`` inside a sentence is rewritten to the ``:math:`` role before
   parsing; line numbers do not move.
+- Every source is a page, as in Slidey: a page that no toctree lists is built
+  without the "not included in any toctree" warning.
 
 The detection and the rewrite are pure functions of :mod:`coursekit.core`.
 """
@@ -116,8 +118,14 @@ def inline_math(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = result.text
 
 
+def every_source_is_a_page(app: Sphinx, doctree) -> None:
+    """``doctree-read``: a page in no toctree is a page all the same (Sphinx's ``orphan``)."""
+    app.env.metadata[app.env.docname].setdefault("orphan", True)
+
+
 def setup_sources(app: Sphinx) -> None:
     """Check every source's encoding before it is parsed; rewrite inline math."""
     app.connect("env-before-read-docs", report_undecodable, priority=100)
     app.connect("source-read", check_mojibake, priority=100)
     app.connect("source-read", inline_math)
+    app.connect("doctree-read", every_source_is_a_page)

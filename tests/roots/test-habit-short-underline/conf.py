@@ -1,0 +1,3 @@
+extensions = ["sphinx_revealjs", "coursekit"]
+language = "fr"
+revealjs_use_section_ids = True
