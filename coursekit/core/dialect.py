@@ -544,7 +544,9 @@ class _Reader:
                 # An argument on the directive line may continue on the next
                 # line (substitutions, long paths): only code, images and
                 # directives without argument or with options are glued.
-                if match and (not arg or j > i + 1 or name in self.code_directives or name in _IMAGES):
+                if match and (
+                    not arg or j > i + 1 or name in self.code_directives or name in _IMAGES
+                ):
                     if name in self.code_directives:
                         habit = "code-after-directive"
                     elif name == "figure" and j > i + 1:
