@@ -18,8 +18,13 @@ DIRECTIVE = re.compile(r"^(\s*)\.\.\s+([\w:-]+)::(.*)$")
 OPTION = re.compile(r"^\s+:[\w-]+:(\s.*)?$")
 COMMENT_OR_TARGET = re.compile(r"^\s*\.\.(\s|$)(?!.*::)")
 ADORNMENT = re.compile(r"^\s*([!-/:-@\[-`{-~])\1{2,}\s*$")
-ROLE_NAME = re.compile(r":[\w:+-]+:(?=`)")
-EXPLICIT_TARGET = re.compile(r"<[^<>`]*>(?=`)")
+#: Inline literals and interpreted text (roles, references): each is a segment of its own.
+SPAN = re.compile(r"``.+?``|(?::[\w:+-]+:)?`[^`]+`_{0,2}")
+EXPLICIT_TARGET = re.compile(r"\s*<[^<>]*>$")
+#: A list item's bullet or number: the HTML list draws it, it is not text.
+ENUMERATOR = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#[.)]|\(\d+\)|[a-zA-Z][.)])\s+")
+#: Page metadata (``:orphan:``), which Sphinx takes out of the page.
+METADATA = re.compile(r"^:(orphan|nocomments|nosearch|tocdepth):")
 #: Directives whose argument is text a reader sees.
 TITLED = {"admonition", "topic", "rubric", "sidebar", "note", "warning", "tip", "important",
           "danger", "success", "hint", "caution", "attention", "error"}  # fmt: skip
@@ -29,6 +34,24 @@ UNSHOWN_CONTENT = {"toctree", "raw", "only", "youtube", "image"}
 
 def words(text: str) -> list[str]:
     return [word.lower() for word in WORD.findall(text)]
+
+
+def segments(line: str) -> list[str]:
+    """The parts of a line that must each appear as they are: the text between
+    inline markup, and the markup's own text (a role's text, a link's label)."""
+    parts = []
+    position = 0
+    for match in SPAN.finditer(line):
+        parts.append(line[position : match.start()])
+        span = match.group(0)
+        if span.startswith("``"):
+            parts.append(span[2:-2])
+        else:
+            inner = span[span.index("`") + 1 : span.rindex("`")]
+            parts.append(EXPLICIT_TARGET.sub("", inner))
+        position = match.end()
+    parts.append(line[position:])
+    return [part for part in parts if words(part)]
 
 
 def page_words(html: Path) -> str:
@@ -63,12 +86,15 @@ def lines_to_check(source: str) -> list[tuple[int, str]]:
             continue
         if COMMENT_OR_TARGET.match(line) or line.lstrip().startswith(".. _"):
             continue
-        text = EXPLICIT_TARGET.sub("", ROLE_NAME.sub("", line))
+        if METADATA.match(line):
+            continue
+        text = ENUMERATOR.sub("", line)
         if line.lstrip().startswith("|") and line.rstrip().endswith("|"):  # a grid table row
-            found.extend((number, cell) for cell in text.strip().strip("|").split("|"))
+            cells = text.strip().strip("|").split("|")
         else:
-            found.append((number, text))
-    return [(number, text) for number, text in found if words(text)]
+            cells = [text]
+        found.extend((number, part) for cell in cells for part in segments(cell))
+    return found
 
 
 def lost_lines(source: Path, built: list[Path]) -> list[str]:
