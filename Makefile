@@ -5,19 +5,41 @@ PYTHON  ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.coursekit-installed
-BUILD   := _build
-SPHINX  := $(PY) -m sphinx -c . -W --keep-going -q -j 1
+# -j 1: sphinx-revealjs does not say it is safe to read in parallel. No -q:
+# coursekit's one-line build summary is an info message.
+SPHINX  := $(PY) -m sphinx -c . -W --keep-going -j 1
 SPHINXOPTS ?=
 
-.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench clean distclean
+# The output folders are coursekit's facts (coursekit/config.py). That module
+# is plain Python, importing nothing installed: any python3 reads it, before
+# the environment exists, and the targets below can be named after it.
+FACTS   := $(shell $(PYTHON) -m coursekit.config BUILD_DIR DECK_DIR HANDOUT_DIR SLIDES_CHECK_DIR)
+ifneq ($(words $(FACTS)),4)
+$(error $(PYTHON) -m coursekit.config could not tell the output folders)
+endif
+BUILD   := $(word 1,$(FACTS))
+HTML    := $(BUILD)/html
+DECKS   := $(HTML)/$(word 2,$(FACTS))
+HANDOUTS := $(HTML)/$(word 3,$(FACTS))
+SLIDES_CHECK := $(BUILD)/$(word 4,$(FACTS))
+
+# The command-line tools (coursekit/tools/, also installed as coursekit-* commands).
+SLIDES_CHECK_TOOL := $(PY) -m coursekit.tools.slidecheck
+HANDOUT_TOOL      := $(PY) -m coursekit.tools.handout
+SITECHECK_TOOL    := $(PY) -m coursekit.tools.sitecheck
+BENCH_TOOL        := $(PY) -m coursekit.tools.bench
+FIX_TOOL          := $(PY) -m coursekit.tools.fix
+
+.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench fix clean distclean
 
 help:
-	@echo "make html      build the HTML text and the deck into $(BUILD)/html/"
-	@echo "make revealjs  build the deck alone into $(BUILD)/html/slides/"
+	@echo "make html      build the HTML text and the deck into $(HTML)/"
+	@echo "make revealjs  build the deck alone into $(DECKS)/"
 	@echo "make live      serve the text on http://127.0.0.1:8000 and rebuild it (and the deck) on every edit"
 	@echo "make examples  write every program of the chapters into examples/"
-	@echo "make slides-check  measure every slide in headless Chromium (_build/slides-check/)"
-	@echo "make slides-pdf    PDF handouts, one page per slide (_build/html/pdf/)"
+	@echo "make slides-check  measure every slide in headless Chromium ($(SLIDES_CHECK)/)"
+	@echo "make slides-pdf    PDF handouts, one page per slide ($(HANDOUTS)/)"
+	@echo "make fix       rewrite the Slidey dialect of docs/*.rst as standard reST (shows the diff)"
 	@echo "make lint      ruff (check and format) on the code, sphinx-lint on the docs"
 	@echo "make linkcheck check every internal link and anchor of the site; list external ones"
 	@echo "make bench     time cold, no-op and incremental builds on a fresh copy"
@@ -33,7 +55,7 @@ $(STAMP): pyproject.toml requirements.lock
 # successful build, `make html` has nothing to do.
 SOURCES := $(shell find docs coursekit -type f -not -name '*.pyc' -not -name '*.mo' \
 	-not -path 'docs/images/*.png' 2>/dev/null) conf.py pyproject.toml requirements.lock
-BUILT   := $(BUILD)/html/.coursekit-built
+BUILT   := $(HTML)/.coursekit-built
 
 html: $(BUILT)
 
@@ -44,32 +66,33 @@ $(BUILT): $(STAMP) $(SOURCES)
 	@touch $@
 
 _text:
-	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(BUILD)/html
+	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(HTML)
 
 _deck:
-	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(BUILD)/html/slides
+	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(DECKS)
 
 revealjs: $(STAMP)
-	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(BUILD)/html/slides
+	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(DECKS)
 
 # The deck is rebuilt after each text build; the program cache makes a
 # paragraph edit cost no program run.
 live: $(STAMP)
 	$(PY) -m sphinx_autobuild -c . -d $(BUILD)/doctrees/html --port 8000 \
 		--ignore '*/images/*.png' --watch coursekit \
-		--post-build "$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs docs $(BUILD)/html/slides" \
-		docs $(BUILD)/html
+		--post-build "$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs docs $(DECKS)" \
+		docs $(HTML)
 
 examples: $(STAMP)
 	$(SPHINX) -b examples -d $(BUILD)/doctrees/examples $(SPHINXOPTS) docs examples
 
 slides-check: html
-	$(PY) -m coursekit.tools.slidecheck $(BUILD)/html/slides $(BUILD)/slides-check
+	$(SLIDES_CHECK_TOOL) $(DECKS) $(SLIDES_CHECK)
 
-# The handouts go into the site (pdf/); the second html build links them from the home page.
+# The handouts go into the site ($(HANDOUTS)/, which the tool finds from the
+# same facts); the second html build links them from the home page.
 slides-pdf: html
-	$(PY) -m coursekit.tools.handout $(BUILD)/html/slides $(BUILD)/html/pdf
-	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(BUILD)/html
+	$(HANDOUT_TOOL) $(HTML)
+	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) docs $(HTML)
 
 lint: $(STAMP)
 	$(PY) -m ruff check coursekit tests conf.py docs/images
@@ -77,10 +100,14 @@ lint: $(STAMP)
 	$(PY) -m sphinxlint --ignore docs/locale docs
 
 linkcheck: html
-	$(PY) -m coursekit.tools.sitecheck $(BUILD)/html
+	$(SITECHECK_TOOL) $(HTML)
 
 bench: $(STAMP)
-	$(PY) -m coursekit.tools.bench
+	$(BENCH_TOOL)
+
+# Rewrite the lecturer's Slidey dialect into standard reST, showing the diff.
+fix: $(STAMP)
+	$(FIX_TOOL) docs/*.rst
 
 test: $(STAMP)
 	$(PY) -m pytest

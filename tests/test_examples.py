@@ -19,9 +19,9 @@ import jupytext
 import pytest
 from conftest import DOCS, ROOT
 
+from coursekit.core.programs import missing_excerpt_line
 from coursekit.run.runner import Job, Outcome
 from coursekit.run.scheduler import Scheduler
-from coursekit.core.programs import missing_excerpt_line
 
 EXAMPLES = ROOT / "examples" / "chap2_perceptron"
 SEED_LINE = "torch.manual_seed(0)  # même initialisation à chaque exécution"

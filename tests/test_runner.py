@@ -20,7 +20,8 @@ def test_no_state_leaks_from_one_program_to_the_next(tmp_path):
             "b.py",
         ),
     ]
-    with Scheduler(workers=1, preload=["torch"]) as runner:  # one after the other, from the same warm server
+    # One after the other, from the same warm server.
+    with Scheduler(workers=1, preload=["torch"]) as runner:
         first, second = runner.run(jobs, workdir=tmp_path)
     assert first.ok and second.ok
     assert second.stdout == "False False\nFalse\n"

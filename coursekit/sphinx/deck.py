@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-#: Where ``make slides-pdf`` puts the handouts, inside the HTML output.
 
 
 class LinkSlidesToText(SphinxPostTransform):
@@ -146,16 +145,28 @@ def resolve_handout_references(app: Sphinx, doctree: nodes.document, docname: st
 
 
 def configure_deck(app: Sphinx, config: Config) -> None:
-    """Ship the deck's stylesheet and script, and tell the script its floors."""
+    """Ship the deck's stylesheet and scripts, and tell them the slide's size and floors.
+
+    ``coursekit-measure.js`` (how a slide measures, shared with ``make
+    slides-check``) comes before ``coursekit-deck.js`` (the fitting), which uses it.
+    """
+    if "revealjs_static_path" not in config:  # no deck builder in this project
+        return
     # Relative to the configuration folder, so that the configuration (and
     # Sphinx's record of it) is the same wherever the project is checked out.
     static = os.path.relpath(STATIC, app.confdir)
     config.revealjs_static_path = [*config.revealjs_static_path, static]
     config.revealjs_css_files = [*config.revealjs_css_files, "coursekit-deck.css"]
     # sphinx-revealjs has already turned its entries into (file, attributes) pairs.
-    config.revealjs_js_files = [*config.revealjs_js_files, ("coursekit-deck.js", {})]
+    config.revealjs_js_files = [
+        *config.revealjs_js_files,
+        ("coursekit-measure.js", {}),
+        ("coursekit-deck.js", {}),
+    ]
     script_conf = dict(config.revealjs_script_conf or {})
     script_conf.setdefault("pdfMaxPagesPerSlide", 1)
+    # The handout shows each slide once, with all its fragments shown.
+    script_conf.setdefault("pdfSeparateFragments", False)
     script_conf["width"], script_conf["height"] = SLIDE_WIDTH, SLIDE_HEIGHT
     script_conf["coursekit"] = {
         "bodyFloor": config.coursekit_body_font_floor,
@@ -183,6 +194,22 @@ def write_decks_only(app: Sphinx, builder: Builder) -> None:
     builder.write_doc = write_deck
 
 
+def no_links_to_missing_decks(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
+    """``html-page-context``: a deck's previous/next links skip pages that have no deck."""
+    if app.builder.name not in DECK_BUILDERS:
+        return
+    decks = pages_with_deck(app.env)
+    for key in ("prev", "next"):
+        link = (context.get(key) or {}).get("link")
+        if not link:
+            continue
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(pagename), link))
+        if target.removesuffix(".html") not in decks:
+            context[key] = None
+
+
 def setup_deck(app: Sphinx) -> None:
     """Register the deck's assets and the slide-to-text links."""
     app.connect("config-inited", configure_deck)
@@ -190,6 +217,7 @@ def setup_deck(app: Sphinx) -> None:
     app.add_role("deck", deck_role)
     app.connect("doctree-resolved", resolve_deck_references)
     app.connect("write-started", write_decks_only)
+    app.connect("html-page-context", no_links_to_missing_decks)
     app.add_node(handout_reference)
     app.add_role("handout", handout_role)
     app.connect("doctree-resolved", resolve_handout_references)

@@ -352,7 +352,9 @@ def visit_step_html(self: HTML5Translator, node: slidey_step) -> None:
     attributes = {"data-coursekit-group": node["group"]}
     self.body.append(self.starttag(node, "div", CLASS="coursekit-step", **attributes))
     if _deck(self):
-        self.body.append(self.starttag(_blank("coursekit-step-counter"), "span", ""))
+        # Furniture, not the lecturer's text: the font floors do not apply to it.
+        counter_tag = _blank("coursekit-step-counter", "coursekit-chrome")
+        self.body.append(self.starttag(counter_tag, "span", ""))
         self.body.append(self.encode(counter) + "</span>\n")
         return
     self.body.append(

@@ -3,72 +3,52 @@
  * A slide whose content is taller than the slide is first scaled down (its
  * font size, so that text reflows) as far as the readable floors allow:
  * body text and code never go below Reveal's config `coursekit.bodyFloor`
- * and `coursekit.codeFloor` (px at the deck's own 1280x720 size). What still
- * does not fit then scrolls: first the longest code block, in its own box
- * (the rest of the slide stays in view), then, if that is not enough, the
- * slide itself. Each slide records what was done in data-coursekit-fit
- * ("none", "scaled", "code-scroll" or "scroll") and data-coursekit-scale.
+ * and `coursekit.codeFloor` (px at the deck's own `width` x `height`). What
+ * still does not fit then scrolls: first the longest code block, in its own
+ * box (the rest of the slide stays in view), then, if that is not enough,
+ * the slide itself. Each slide records what was done in data-coursekit-fit
+ * ("none", "scaled", "code-scroll" or "scroll") and data-coursekit-scale,
+ * which `make slides-check` reads back.
+ *
+ * A slide is fitted with all its fragments shown, so that it still fits once
+ * the last one has appeared. The measures themselves (smallest fonts,
+ * overflow) are coursekit-measure.js's, loaded before this script and shared
+ * with `make slides-check`.
  */
 (function () {
   "use strict";
 
-  function slideOf(element) {
-    return element.closest(".slides > section > section") || element.closest(".slides > section");
-  }
-
-  function textElements(section) {
-    var found = [];
-    var walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) {
-      var node = walker.currentNode;
-      if (!node.textContent.trim()) continue;
-      var element = node.parentElement;
-      if (!element || element.closest("mjx-container, aside.notes, .coursekit-chrome")) continue;
-      found.push(element);
-    }
-    return found;
-  }
-
-  function smallestFonts(section) {
-    var body = Infinity, code = Infinity;
-    textElements(section).forEach(function (element) {
-      var size = parseFloat(getComputedStyle(element).fontSize);
-      if (element.closest("pre, code")) code = Math.min(code, size);
-      else body = Math.min(body, size);
-    });
-    return { body: body, code: code };
-  }
-
-  function overflows(section, height) {
-    return section.scrollHeight > height + 1;
-  }
+  var measure = window.coursekitMeasure;
 
   function fit(section) {
-    if (!section) return;
-    var config = Reveal.getConfig();
-    var floors = config.coursekit || { bodyFloor: 20, codeFloor: 16 };
-    var height = config.height;
+    if (section) measure.withFragments(section, fitShown);
+  }
+
+  function fitShown(section) {
+    var facts = measure.facts();
+    var height = facts.height;
     section.style.fontSize = "";
     section.classList.remove("coursekit-scroll");
     section.querySelectorAll("pre code").forEach(function (code) { code.style.maxHeight = ""; });
-    if (!overflows(section, height)) {
+    if (!measure.overflows(section, height)) {
       section.dataset.coursekitFit = "none";
       section.dataset.coursekitScale = "1";
       return;
     }
     var base = parseFloat(getComputedStyle(section).fontSize);
-    var fonts = smallestFonts(section);
-    var lowest = Math.min(1, Math.max(floors.bodyFloor / fonts.body, floors.codeFloor / fonts.code, 0));
+    var fonts = measure.smallestFonts(section);
+    var lowest = Math.min(1, Math.max(
+      (facts.bodyFloor || 0) / fonts.body, (facts.codeFloor || 0) / fonts.code, 0));
     var scale = lowest, low = lowest, high = 1;
     section.style.fontSize = base * lowest + "px";
-    if (overflows(section, height)) {
+    if (measure.overflows(section, height)) {
       section.dataset.coursekitFit = shrinkLongestCode(section, height) ? "code-scroll" : "scroll";
       if (section.dataset.coursekitFit === "scroll") section.classList.add("coursekit-scroll");
     } else {
       for (var i = 0; i < 8; i++) {  // largest scale that fits
         var middle = (low + high) / 2;
         section.style.fontSize = base * middle + "px";
-        if (overflows(section, height)) high = middle;
+        if (measure.overflows(section, height)) high = middle;
         else low = middle;
       }
       scale = low;
@@ -92,28 +72,28 @@
     if (target < smallest) return false;
     code.style.maxHeight = target + "px";
     code.style.overflow = "auto";
-    return !overflows(section, height);
+    return !measure.overflows(section, height);
   }
 
   function fitCurrent() {
-    fit(slideOf(Reveal.getCurrentSlide()));
+    fit(measure.slideOf(Reveal.getCurrentSlide()));
   }
 
   function fitAll() {
-    document.querySelectorAll(".reveal .slides > section > section, .reveal .slides > section:not(.stack)")
-      .forEach(function (section) {
-        var hidden = section.style.display === "none";
-        if (hidden) section.style.display = "block";
-        fit(section);
-        if (hidden) section.style.display = "none";
-      });
+    measure.slides().forEach(function (section) {
+      var hidden = section.style.display === "none";
+      if (hidden) section.style.display = "block";
+      fit(section);
+      if (hidden) section.style.display = "none";
+    });
   }
 
   function start() {
     var fitting = Reveal.isPrintView && Reveal.isPrintView() ? fitAll : fitCurrent;
     fitting();
     Reveal.on("slidechanged", fitCurrent);
-    // Typeset math changes heights: fit again once MathJax is done.
+    // Web fonts and typeset math change heights: fit again once they are in.
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(fitting);
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
       MathJax.startup.promise.then(fitting);
     }
@@ -124,6 +104,9 @@
     else Reveal.on("ready", start);
   }
 
+  if (!measure) {
+    throw new Error("coursekit-deck.js needs coursekit-measure.js, loaded before it");
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", whenReady);
   else whenReady();
 })();

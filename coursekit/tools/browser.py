@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursekit.config import SLIDE_HEIGHT, SLIDE_WIDTH
+
 #: Flags that keep Chromium quiet and off the network (see the project brief).
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,8 +46,11 @@ class Requests:
 
 
 @contextmanager
-def browser_page(width: int = 1280, height: int = 720):
-    """Yield (page, requests): a page of the given size whose network is blocked."""
+def browser_page(width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT):
+    """Yield (page, requests): a page of the given size whose network is blocked.
+
+    By default the window is the size of a slide, so that the deck is shown at scale 1.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()

@@ -1,16 +1,25 @@
 """``make slides-pdf``: a PDF handout of every deck, one page per slide.
 
-reveal.js lays the deck out for printing (``?print-pdf``); headless Chromium
-prints it, so the PDF's text is real text, selectable and searchable.
+reveal.js lays the deck out for printing (``?print-pdf``), each slide once
+with all its fragments shown (the deck's config says ``pdfSeparateFragments:
+false``); headless Chromium prints it, so the PDF's text is real text,
+selectable and searchable.
 
-Usage: python -m coursekit.tools.handout DECK_DIR OUT_DIR
+The decks are read from ``HTML_DIR/<DECK_DIR>`` and the handouts written to
+``HTML_DIR/<HANDOUT_DIR>``, the folders of :mod:`coursekit.config` (where the
+text's ``:handout:`` links look for them).
+
+Usage: python -m coursekit.tools.handout [HTML_DIR] [--decks DIR] [--out DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from coursekit.config import DECK_DIR, HANDOUT_DIR
+from coursekit.tools import HTML_OUTPUT
 from coursekit.tools.browser import browser_page
 from coursekit.tools.slidecheck import decks_in, wait_until_settled
 
@@ -29,14 +38,29 @@ def page_count(pdf: Path) -> int:
     return len(PdfReader(pdf).pages)
 
 
-def main(argv: list[str]) -> int:
-    deck_dir = Path(argv[0]) if argv else Path("_build/html/slides")
-    out_dir = Path(argv[1]) if len(argv) > 1 else Path("_build/pdf")
-    out_dir.mkdir(parents=True, exist_ok=True)
+def main(argv: list[str] | None = None) -> int:
+    """Print every deck; return the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.tools.handout",
+        description="A PDF handout of every deck, one page per slide.",
+    )
+    parser.add_argument(
+        "html_dir",
+        nargs="?",
+        type=Path,
+        default=HTML_OUTPUT,
+        help="the HTML output (default: %(default)s)",
+    )
+    parser.add_argument("--decks", type=Path, help=f"the decks (default: HTML_DIR/{DECK_DIR})")
+    parser.add_argument("--out", type=Path, help=f"the PDFs (default: HTML_DIR/{HANDOUT_DIR})")
+    args = parser.parse_args(argv)
+    deck_dir = args.decks or args.html_dir / DECK_DIR
+    out_dir = args.out or args.html_dir / HANDOUT_DIR
     decks = decks_in(deck_dir)
     if not decks:
         print(f"no deck found in {deck_dir}: run `make html` first", file=sys.stderr)
         return 1
+    out_dir.mkdir(parents=True, exist_ok=True)
     with browser_page() as (page, requests):
         for deck in decks:
             target = out_dir / f"{deck.stem}.pdf"
@@ -49,4 +73,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

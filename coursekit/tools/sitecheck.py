@@ -4,11 +4,12 @@ Internal links (pages, anchors, the deck's ``#/slide-N``, images, scripts,
 stylesheets, downloads) must find their target; external links are listed,
 never fetched.
 
-Usage: python -m coursekit.tools.sitecheck SITE_DIR
+Usage: python -m coursekit.tools.sitecheck [SITE_DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from functools import cache
@@ -16,6 +17,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
+
+from coursekit.tools import HTML_OUTPUT
 
 ATTRIBUTES = (("a", "href"), ("img", "src"), ("script", "src"), ("link", "href"))
 
@@ -52,9 +55,24 @@ def check_site(site: Path) -> tuple[list[str], dict[str, list[str]]]:
     return broken, dict(external)
 
 
-def main(argv: list[str]) -> int:
-    site = Path(argv[0]) if argv else Path("_build/html")
-    broken, external = check_site(site)
+def main(argv: list[str] | None = None) -> int:
+    """Check the site; return the exit status (1 when an internal link is broken)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.tools.sitecheck",
+        description="Check every internal link of the built site, without the network.",
+    )
+    parser.add_argument(
+        "site",
+        nargs="?",
+        type=Path,
+        default=HTML_OUTPUT,
+        help="the HTML output (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if not args.site.is_dir():
+        print(f"no site in {args.site}: run `make html` first", file=sys.stderr)
+        return 1
+    broken, external = check_site(args.site)
     for url, pages in sorted(external.items()):
         print(f"external (not fetched): {url}  <- {', '.join(sorted(set(pages)))}")
     for line in broken:
@@ -64,4 +82,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The command-line tools: no Sphinx in them, a ``main`` each, the facts of coursekit.config."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from coursekit.config import BUILD_DIR, DECK_DIR, HANDOUT_DIR, SLIDES_CHECK_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ["slidecheck", "handout", "sitecheck", "bench", "browser"]
+NO_SPHINX = (
+    "import sys; "
+    "assert not any(m == 'sphinx' or m.startswith('sphinx.') or m.startswith('sphinx_revealjs') "
+    "for m in sys.modules), sorted(m for m in sys.modules if 'sphinx' in m)"
+)
+
+
+def test_the_tools_import_no_sphinx():
+    imports = ", ".join(f"coursekit.tools.{name}" for name in TOOLS)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {imports}; {NO_SPHINX}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_console_script_has_a_main():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
+    assert set(scripts) == {
+        "coursekit-slides-check",
+        "coursekit-handout",
+        "coursekit-sitecheck",
+        "coursekit-bench",
+        "coursekit-fix",
+    }
+    for target in scripts.values():
+        module, _, function = target.partition(":")
+        assert callable(getattr(importlib.import_module(module), function)), target
+
+
+@pytest.mark.parametrize("name", ["slidecheck", "handout", "sitecheck", "bench"])
+def test_each_tool_answers_help(name, capsys):
+    module = importlib.import_module(f"coursekit.tools.{name}")
+    with pytest.raises(SystemExit) as exit_:
+        module.main(["--help"])
+    assert exit_.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_the_makefile_and_the_tools_agree_on_the_folders():
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", "STAMP=", "slides-check", "slides-pdf", "linkcheck"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    html = f"{BUILD_DIR}/html"
+    commands = done.stdout.splitlines()
+    assert (
+        f".venv/bin/python -m coursekit.tools.slidecheck {html}/{DECK_DIR} "
+        f"{BUILD_DIR}/{SLIDES_CHECK_DIR}"
+    ) in commands
+    # The handout tool is given the HTML output and finds the folders in it itself.
+    assert f".venv/bin/python -m coursekit.tools.handout {html}" in commands
+    assert f".venv/bin/python -m coursekit.tools.sitecheck {html}" in commands
+    assert any("-b revealjs" in c and c.endswith(f"docs {html}/{DECK_DIR}") for c in commands)
+
+
+def test_the_tools_default_to_the_folders_of_coursekit_config(tmp_path, monkeypatch, capsys):
+    from coursekit.tools import handout, sitecheck, slidecheck
+
+    monkeypatch.chdir(tmp_path)  # no site here: each tool says where it looked
+    html = Path(BUILD_DIR, "html")
+    assert handout.main([]) == 1
+    assert f"no deck found in {html / DECK_DIR}" in capsys.readouterr().err
+    assert slidecheck.main([]) == 1
+    assert f"no deck found in {html / DECK_DIR}" in capsys.readouterr().err
+    assert sitecheck.main([]) == 1
+    assert f"no site in {html}" in capsys.readouterr().err
+    # The handouts go where the text's :handout: links look for them.
+    (tmp_path / "site" / DECK_DIR).mkdir(parents=True)
+    assert handout.main([str(tmp_path / "site")]) == 1
+    assert f"no deck found in {tmp_path / 'site' / DECK_DIR}" in capsys.readouterr().err
+    parser_help = subprocess.run(
+        [sys.executable, "-m", "coursekit.tools.handout", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"HTML_DIR/{HANDOUT_DIR}" in parser_help
+
+
+def test_bench_finds_what_to_edit_in_any_chapter(tmp_path):
+    from coursekit.tools.bench import default_chapter, plain_paragraph_line, running_code_line
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a_intro.rst").write_text("Intro\n=====\n\nNo code here.\n", "utf-8")
+    lines = [
+        ".. slide::",
+        "",
+        "Titre",
+        "=====",
+        "",
+        "- a list item",
+        "",
+        "First plain paragraph, on two",
+        "lines.",
+        "",
+        ".. code-block:: python",
+        "   :excerpt-of: full",
+        "",
+        "   print('excerpt')",
+        "",
+        ".. code-block:: python",
+        "   :caption: runs",
+        "",
+        "   import math",
+        "   print(math.pi)",
+    ]
+    (docs / "b_chapter.rst").write_text("\n".join(lines) + "\n", "utf-8")
+    assert default_chapter(tmp_path) == Path("docs/b_chapter.rst")
+    assert lines[plain_paragraph_line(lines)] == "lines."
+    assert lines[running_code_line(lines)] == "   import math"
