@@ -22,6 +22,10 @@ TEXT_BUILDER = "html"
 #: Builders that never show program outputs: nothing runs for them.
 NO_RUN_BUILDERS = ("examples", "linkcheck", "gettext", "dummy", *DECK_BUILDERS)
 
+#: coursekit's own directives whose content is code (the dialect reader and
+#: ``make fix`` leave their content untouched).
+CODE_DIRECTIVES = frozenset({"full-program"})
+
 #: The slide's own size in CSS px; reveal.js scales it to the screen.
 SLIDE_WIDTH = 1280
 SLIDE_HEIGHT = 720

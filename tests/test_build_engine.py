@@ -55,7 +55,7 @@ def test_furniture_follows_the_page_language(app, warning):
     assert soup.select_one("details.coursekit-spoiler summary").get_text(strip=True) == (
         "Show / hide"
     )
-    for french in ("Sortie", "Télécharger", "Notes de l'enseignant", "Afficher", "diapo "):
+    for french in ("Sortie", "Télécharger", "Notes de l’enseignant", "Afficher", "diapo "):
         assert french not in text
 
 

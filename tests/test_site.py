@@ -258,13 +258,17 @@ def test_deck_shows_code_but_no_outputs_or_full_programs(deck):
 def test_execution_report_lists_every_program(html):
     soup = soup_of(html / "rapport_execution.html")
     rows = soup.select("table.coursekit-report tbody tr")
-    assert len(rows) == 12
+    # The chapter's 12 programs, then the authoring guide's 5 (one shows an error on purpose).
+    assert len(rows) == 17
+    statuses = []
     for row in rows:
         cells = [c.get_text(strip=True) for c in row.find_all("td")]
-        assert cells[2] == "réussi"
+        statuses.append((cells[0].split("/")[0], cells[2]))
         assert cells[3].endswith(" s")
         assert cells[4].startswith(("cpu", "cuda"))
         assert cells[5] in {"oui", "non"}
+    assert statuses.count(("chap2_perceptron", "réussi")) == 12
+    assert statuses.count(("guide_auteur", "erreur attendue")) == 1
 
 
 def test_every_program_can_be_downloaded_as_script_and_notebook(html):

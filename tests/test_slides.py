@@ -104,7 +104,7 @@ def test_notes_are_an_aside_in_the_text(app, warning):
     app.build()
     soup = BeautifulSoup((app.outdir / "before_heading.html").read_text(), "html.parser")
     (aside,) = soup.select("aside.coursekit-notes")
-    assert aside.select_one("p.admonition-title").get_text() == "Notes de l'enseignant"
+    assert aside.select_one("p.admonition-title").get_text() == "Notes de l’enseignant"
     assert "Ask who has trained a model before." in aside.get_text()
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 #: Languages that are Python code blocks.
 PYTHON = {"python", "python3", "py", "ipython", "ipython3"}
 #: Bumped when the way programs are run changes what they output.
-RUNNER_VERSION = "1"
+RUNNER_VERSION = "2"
 #: An excerpt line that stands for omitted code.
 ELLIPSIS = re.compile(r"^\s*(\.\.\.|…)\s*$")
 

@@ -63,16 +63,32 @@ class LinkSlidesToText(SphinxPostTransform):
             section += para
 
 
-class PlainPythonInDeck(SphinxPostTransform):
-    """Notebook cells say ``ipython3``, which the deck's highlighter does not know."""
+#: Languages the deck's highlighter (highlight.js) does not know, and what to use.
+DECK_LANGUAGES = {
+    "ipython": "python",
+    "ipython3": "python",
+    "python3": "python",
+    "py": "python",
+    "rst": "plaintext",
+    "restructuredtext": "plaintext",
+    "none": "plaintext",
+    "text": "plaintext",
+    "default": "plaintext",
+}
+
+
+class LanguagesTheDeckKnows(SphinxPostTransform):
+    """Notebook cells say ``ipython3``, reST examples ``rst``: highlight.js knows
+    neither, and would colour French words at random in a reST block."""
 
     default_priority = 920
     builders = DECK_BUILDERS
 
     def run(self, **kwargs) -> None:
         for block in self.document.findall(nodes.literal_block):
-            if block.get("language", "").startswith("ipython"):
-                block["language"] = "python"
+            language = block.get("language", "")
+            if language in DECK_LANGUAGES:
+                block["language"] = DECK_LANGUAGES[language]
 
 
 class deck_reference(nodes.General, nodes.Inline, nodes.Element):  # noqa: N801
@@ -222,4 +238,4 @@ def setup_deck(app: Sphinx) -> None:
     app.add_role("handout", handout_role)
     app.connect("doctree-resolved", resolve_handout_references)
     app.add_post_transform(LinkSlidesToText)
-    app.add_post_transform(PlainPythonInDeck)
+    app.add_post_transform(LanguagesTheDeckKnows)

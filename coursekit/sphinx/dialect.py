@@ -20,6 +20,7 @@ from docutils.statemachine import StringList, string2lines
 from sphinx.parsers import RSTParser
 from sphinx.util import logging
 
+from coursekit.config import CODE_DIRECTIVES
 from coursekit.core.dialect import HABITS, read_dialect
 from coursekit.sphinx.state import state
 
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 logger = logging.getLogger(__name__)
-
-#: coursekit's own directives whose content is code.
-CODE_DIRECTIVES = frozenset({"full-program"})
 
 
 class SlideyRSTParser(RSTParser):

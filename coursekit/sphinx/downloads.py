@@ -98,7 +98,7 @@ def links_for(docname: str, index: int, program: Program) -> nodes.paragraph:
 
 def chapter_archive_link(docname: str) -> nodes.paragraph:
     para = nodes.paragraph(classes=["coursekit-downloads", "coursekit-archive"])
-    para += nodes.Text(str(_("All the programs of this chapter, as scripts and notebooks: ")))
+    para += nodes.Text(str(_("All the programs of this page, as scripts and notebooks: ")))
     para += nodes.reference(
         "", f"{docname}.zip", refuri=download_url(docname, docname, f"{docname}.zip")
     )

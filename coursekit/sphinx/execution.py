@@ -136,7 +136,8 @@ class BuildExecution:
                 Job(
                     key=key,
                     code=program.code,
-                    filename=str(Path(app.env.doc2path(program.docname))),
+                    # Relative to the project: the page shows it, on any machine the same.
+                    filename=program.source,
                     first_line=program.line,
                     timeout=program.timeout,
                     expected=expected,

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from coursekit.config import CODE_DIRECTIVES
 from coursekit.core.dialect import HABITS, read_dialect
 
 
@@ -26,7 +27,7 @@ def fix_file(path: Path, *, check: bool, out: TextIO | None = None) -> tuple[boo
     """
     out = out or sys.stdout
     source = path.read_text(encoding="utf-8")
-    reading = read_dialect(source)
+    reading = read_dialect(source, CODE_DIRECTIVES)
     changed = reading.text != source
     if changed:
         diff = difflib.unified_diff(
