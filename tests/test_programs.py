@@ -69,7 +69,11 @@ def build(src: Path, out: Path) -> str:
 
 
 def counts(line: str) -> tuple[int, int, int]:
-    match = re.match(r"coursekit: (\d+) programs, (\d+) run, (\d+) from cache, [\d.]+ s$", line)
+    match = re.match(
+        r"coursekit: (\d+) programs, (\d+) run, (\d+) from cache, [\d.]+ s"
+        r"(?:, at most \d+ at once)?(?:; Slidey habits read: .*)?$",
+        line,
+    )
     assert match, line
     return tuple(int(x) for x in match.groups())
 

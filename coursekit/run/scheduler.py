@@ -49,6 +49,8 @@ class Scheduler:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.preload = list(preload)
         self.warnings: list[str] = []
+        #: The most programs that ran at once, known once the server has ended.
+        self.most_at_once = 0
         self._process: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -161,6 +163,8 @@ class Scheduler:
             with self._done:
                 if "warning" in message:
                     self.warnings.append(message["warning"])
+                elif "most_at_once" in message:
+                    self.most_at_once = message["most_at_once"]
                 elif "key" in message:
                     self._record(message)
                 self._done.notify_all()

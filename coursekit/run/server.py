@@ -82,6 +82,8 @@ class Server:
         self.queue: list[tuple[float, int, Job, str]] = []
         self.running: dict[int, tuple[Job, str, float]] = {}
         self.serial = 0
+        #: The most children that ran at once (reported to the build).
+        self.most_at_once = 0
 
     def say(self, message: dict) -> None:
         self.out.write(json.dumps(message) + "\n")
@@ -100,6 +102,7 @@ class Server:
             _, _, job, folder = heapq.heappop(self.queue)
             pid = fork_child(job, folder, self.out.fileno())
             self.running[pid] = (job, folder, time.monotonic())
+            self.most_at_once = max(self.most_at_once, len(self.running))
 
     def reap(self) -> None:
         now = time.monotonic()
@@ -155,6 +158,7 @@ class Server:
                 self.reap()
         finally:
             self.kill_all()
+        self.say({"most_at_once": self.most_at_once})
 
 
 def main(argv: list[str]) -> int:

@@ -173,8 +173,11 @@ class BuildExecution:
         programs = records.all_programs()
         self._send(app, programs)
         fresh: dict[str, Outcome] = {}
+        at_once = 0
         if self.sent and self.scheduler is not None:
             fresh = self.scheduler.wait(list(self.sent))
+            self.scheduler.close()  # every run is over; the server reports its figures
+            at_once = self.scheduler.most_at_once
             for warning in self.scheduler.warnings:
                 logger.warning(warning, type="coursekit", subtype="preload")
         cache = cache_for(app.config, app.confdir)
@@ -191,11 +194,12 @@ class BuildExecution:
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
         habits = describe_habits(habit_counts(env))
         logger.info(
-            "coursekit: %d programs, %d run, %d from cache, %.1f s%s",
+            "coursekit: %d programs, %d run, %d from cache, %.1f s%s%s",
             total,
             ran,
             total - ran,
             elapsed,
+            f", at most {at_once} at once" if at_once else "",
             f"; Slidey habits read: {habits}" if habits else "",
         )
         self.close()
