@@ -78,17 +78,29 @@ def counts(line: str) -> tuple[int, int, int]:
     return tuple(int(x) for x in match.groups())
 
 
-def test_cache_runs_only_what_changed(tmp_path):
+def build_in_process(make_app, src: Path) -> tuple[str, Path]:
+    """One strict-looking build of ``src`` in this process: its summary line and outdir."""
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert app.warning.getvalue() == ""
+    (line,) = [
+        x for x in app.status.getvalue().splitlines() if re.match(r"coursekit: \d+ programs", x)
+    ]
+    app.cleanup()
+    return line, app.outdir
+
+
+def test_cache_runs_only_what_changed(make_app, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(ROOTS / "test-programs", src)
-    out = tmp_path / "out"
-    assert counts(build(src, out)) == (3, 3, 0)
-    assert counts(build(src, out)) == (3, 0, 3)  # no change
+    assert counts(build_in_process(make_app, src)[0]) == (3, 3, 0)
+    assert counts(build_in_process(make_app, src)[0]) == (3, 0, 3)  # no change
     page = src / "index.rst"
     page.write_text(page.read_text().replace("A standalone program:", "A program:"))
-    assert counts(build(src, out)) == (3, 0, 3)  # text-only edit
+    assert counts(build_in_process(make_app, src)[0]) == (3, 0, 3)  # text-only edit
     page.write_text(page.read_text().replace("sum(range(5))", "sum(range(6))"))
-    assert counts(build(src, out)) == (3, 1, 2)  # one block edited
+    line, out = build_in_process(make_app, src)
+    assert counts(line) == (3, 1, 2)  # one block edited
     assert "total 15" in (out / "index.html").read_text()
     assert not any((src / "_build" / ".coursekit-cache" / "tmp").glob("*"))
 
