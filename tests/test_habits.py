@@ -59,7 +59,17 @@ def test_a_directive_right_after_a_paragraph(make_app, tmp_path):
     assert text.find("p", string="Voici une remarque importante :") is not None
     assert text.select_one("div.math") is not None
     assert deck.select_one("div.admonition.note") is not None
-    assert "2 markup-after-text" in log
+    # A spoiler glued to « **Astuce :** » hides its hint, whose list and math are read too.
+    spoiler = text.select_one("details.coursekit-spoiler")
+    assert [li.get_text(strip=True) for li in spoiler.select("li")] == [
+        "calculez d’abord le produit,",
+        "puis ajoutez le biais.",
+    ]
+    assert spoiler.select_one("span.math") is not None
+    assert "discoverList" not in text.get_text() and ":math:" not in text.get_text()
+    assert "Astuce" not in spoiler.get_text()
+    assert len(deck.select("li.coursekit-discover-item.fragment")) == 2
+    assert "4 markup-after-text" in log
 
 
 def test_code_right_after_the_code_block_line(make_app, tmp_path):
