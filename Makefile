@@ -28,9 +28,10 @@ SLIDES_CHECK_TOOL := $(PY) -m coursekit.tools.slidecheck
 HANDOUT_TOOL      := $(PY) -m coursekit.tools.handout
 SITECHECK_TOOL    := $(PY) -m coursekit.tools.sitecheck
 BENCH_TOOL        := $(PY) -m coursekit.tools.bench
+COURSEGEN_TOOL    := $(PY) -m coursekit.tools.coursegen
 FIX_TOOL          := $(PY) -m coursekit.tools.fix
 
-.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench fix clean distclean
+.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench bench-course fix clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(HTML)/"
@@ -43,6 +44,7 @@ help:
 	@echo "make lint      ruff (check and format) on the code, sphinx-lint on the docs"
 	@echo "make linkcheck check every internal link and anchor of the site; list external ones"
 	@echo "make bench     time cold, no-op and incremental builds on a fresh copy"
+	@echo "make bench-course  cold and no-op builds of a synthetic course of the lecturer's size ($(BUILD)/course-bench/)"
 	@echo "make test      run the test suite"
 	@echo "make clean     remove $(BUILD)/"
 
@@ -105,6 +107,11 @@ linkcheck: html
 
 bench: $(STAMP)
 	$(BENCH_TOOL)
+
+# A whole course in the lecturer's dialect, generated afresh into
+# $(BUILD)/course-bench/src, built as `make html` builds (its own empty cache).
+bench-course: $(STAMP)
+	$(COURSEGEN_TOOL) --bench $(BUILD)/course-bench
 
 # Rewrite the lecturer's Slidey dialect into standard reST, showing the diff.
 # The authoring guide shows the dialect's habits live: it stays as written.
