@@ -705,3 +705,19 @@ def test_fix_tool_never_imports_sphinx(tmp_path):
 @pytest.mark.parametrize("name", ["short-underline", "title-after-slide", "unclosed-strong"])
 def test_habit_ids_are_stable(name):
     assert name in HABITS
+
+
+def test_step_reset_with_its_content_glued_below():
+    reading = read_dialect(".. step:: reset\n    Créez une liste de trois nombres.\n")
+    assert reading.lines == [".. step:: reset", "", "    Créez une liste de trois nombres."]
+    assert reading.origins == [1, 1, 2]
+
+
+def test_strong_pairs_as_slidey_pairs_them():
+    # Slidey pairs ** from the left: the first two make a bold, the last stays literal.
+    reading = read_dialect("Attention : **le réseau calcule **les poids** en pratique.\n")
+    assert reading.lines == ["Attention : **le réseau calcule** les poids\\*\\* en pratique."]
+    assert reading.habits["unclosed-strong"] == 1
+    # A bold across two lines keeps its line break.
+    reading = read_dialect("Fin **gras \n**suite\n")
+    assert reading.lines == ["Fin **gras** ", "suite"]

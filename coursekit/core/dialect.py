@@ -62,6 +62,8 @@ _LITERAL_DIRECTIVES = frozenset(
     }
 )
 _CODE_DIRECTIVES = frozenset({"code-block", "code", "sourcecode"})
+# Slidey directives whose argument is a keyword, the rest of their line only.
+_KEYWORD_ARGUMENT = frozenset({"step", "slide"})
 _IMAGES = frozenset({"figure", "image"})
 # Slidey's Wrap directives (and the admonitions docutils knows): they wrap the
 # node that follows them, indented or not, and take no argument.
@@ -424,24 +426,36 @@ class _Reader:
         return end, literal, "paragraph"
 
     def _close_strong(self, para: list[_Line]) -> None:
-        """Escape the ``**`` that Gregwar/RST leaves unpaired in a paragraph.
+        """Pair ``**`` as Gregwar/RST does, in a form docutils reads the same way.
 
         Its span renderer pairs ``**`` from the left with a lazy regular
-        expression; an odd one out stays as two literal asterisks, which
-        docutils would report as a strong start-string without end-string.
+        expression; an odd one out stays as two literal asterisks (escaped
+        here, else docutils reports a start-string without end-string). A pair
+        whose closing ``**`` follows a space (``**le réseau calcule **les``)
+        is bold for Slidey but not for docutils: the spaces move after the
+        ``**``, which shows the same text. Line breaks stay where they are.
         """
-        texts = [line.text for line in para]
-        joined = "\n".join(texts)
+        joined = "\n".join(line.text for line in para)
         masked = _PROTECTED.sub(lambda m: " " * len(m.group()), joined)
         found = [m.start() for m in _STRONG.finditer(masked)]
-        if len(found) % 2 == 0:
+        if len(found) < 2 and len(found) % 2 == 0:
             return
-        position = found[-1]
-        for line in para:
-            if position < len(line.text):
-                line.text = line.text[:position] + "\\*\\*" + line.text[position + 2 :]
-                break
-            position -= len(line.text) + 1
+        changed = False
+        # Work from the end, so that earlier positions stay valid.
+        if len(found) % 2:
+            last = found.pop()
+            joined = joined[:last] + "\\*\\*" + joined[last + 2 :]
+            changed = True
+        for end in reversed(found[1::2]):
+            spaces = len(joined[:end]) - len(joined[:end].rstrip())
+            if spaces:
+                before = joined[: end - spaces]
+                joined = before + "**" + joined[end - spaces : end] + joined[end + 2 :]
+                changed = True
+        if not changed:
+            return
+        for line, text in zip(para, joined.split("\n"), strict=True):
+            line.text = text
         self.habits["unclosed-strong"] += 1
 
     def _title(self, lines: list[_Line], i: int, out: list[_Line]) -> int:
@@ -542,11 +556,12 @@ class _Reader:
             nxt = lines[j]
             if _indent(nxt.text) > 0:
                 # An argument on the directive line may continue on the next
-                # line (substitutions, long paths): only code, images and
-                # directives without argument or with options are glued.
-                if match and (
-                    not arg or j > i + 1 or name in self.code_directives or name in _IMAGES
-                ):
+                # line (substitutions, long paths): only code, images, the
+                # markers whose argument is a keyword of its line (``.. step::
+                # reset``, ``.. slide:: classes``) and directives without
+                # argument or with options are glued.
+                glued = name in self.code_directives or name in _IMAGES or name in _KEYWORD_ARGUMENT
+                if match and (not arg or j > i + 1 or glued):
                     if name in self.code_directives:
                         habit = "code-after-directive"
                     elif name == "figure" and j > i + 1:
