@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -73,7 +74,41 @@ def test_tools_and_cores_start_without_sphinx():
     assert done.returncode == 0, done.stderr
 
 
-def test_the_sphinx_layer_never_imports_the_tools():
-    sphinx_layer = Path(__file__).parents[1] / "coursekit" / "sphinx"
-    for module in sphinx_layer.glob("*.py"):
-        assert "coursekit.tools" not in module.read_text(), module.name
+def imports_of_each_module() -> dict[str, set[str]]:
+    """Module -> the coursekit modules it imports (anywhere in its body)."""
+    package = Path(__file__).parents[1] / "coursekit"
+    graph = {}
+    for path in package.rglob("*.py"):
+        name = ".".join(path.relative_to(package.parent).with_suffix("").parts)
+        name = name.removesuffix(".__init__")
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("coursekit"):
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("coursekit")}
+        graph[name] = found - {name}
+    return graph
+
+
+def test_layers_are_kept_and_there_is_no_import_cycle():
+    graph = imports_of_each_module()
+    below = {
+        "coursekit.core": ("coursekit.sphinx", "coursekit.tools", "coursekit.run"),
+        "coursekit.run": ("coursekit.sphinx", "coursekit.tools"),
+        "coursekit.sphinx": ("coursekit.tools",),
+        "coursekit.tools": ("coursekit.sphinx",),
+    }
+    for module, imported in graph.items():
+        for layer, forbidden in below.items():
+            if module.startswith(layer):
+                assert not [m for m in imported if m.startswith(forbidden)], module
+
+    def visit(module: str, path: list[str]) -> None:
+        assert module not in path, " -> ".join([*path, module])
+        for imported in graph.get(module, ()):
+            if imported != "coursekit":  # setup() imports the Sphinx side, lazily
+                visit(imported, [*path, module])
+
+    for module in graph:
+        visit(module, [])

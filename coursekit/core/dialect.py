@@ -431,7 +431,7 @@ class _Reader:
         Its span renderer pairs ``**`` from the left with a lazy regular
         expression; an odd one out stays as two literal asterisks (escaped
         here, else docutils reports a start-string without end-string). A pair
-        whose closing ``**`` follows a space (``**le réseau calcule **les``)
+        whose closing ``**`` follows a space (``**the network computes **the``)
         is bold for Slidey but not for docutils: the spaces move after the
         ``**``, which shows the same text. Line breaks stay where they are.
         """

@@ -22,8 +22,10 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-import coursekit
 from coursekit.run.runner import Job, Outcome, read_outcome
+
+#: The folder that holds the coursekit package: the server imports it from there.
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
 #: What every program's process gets, whatever the environment of the build.
 PROGRAM_ENVIRONMENT = {
@@ -75,7 +77,7 @@ class Scheduler:
     def _ensure_started(self) -> None:
         if self._process is not None:
             return
-        package_parent = str(Path(coursekit.__file__).resolve().parents[1])
+        package_parent = str(PACKAGE_PARENT)
         env = {**os.environ, **PROGRAM_ENVIRONMENT}
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [package_parent, os.environ.get("PYTHONPATH", "")])

@@ -46,8 +46,8 @@ def visit_notes_html(self: HTML5Translator, node: speaker_notes) -> None:
         self.body.append(self.starttag(node, "aside", "", CLASS="notes"))
     else:
         self.body.append(self.starttag(node, "aside", "", CLASS="admonition coursekit-notes"))
-        title = self.encode(str(_("Lecturer's notes")))
-        self.body.append(f'<p class="admonition-title">{title}</p>\n')
+        self.body.append(self.starttag(nodes.Element(), "p", "", CLASS="admonition-title"))
+        self.body.append(self.encode(str(_("Lecturer's notes"))) + "</p>\n")
 
 
 def depart_notes_html(self: HTML5Translator, node: speaker_notes) -> None:

@@ -122,8 +122,10 @@ def skip_node(self, node: nodes.Element) -> None:
 def visit_listing_html(self: HTML5Translator, node: program_listing) -> None:
     self.body.append(self.starttag(node, "details", CLASS="coursekit-program"))
     title = str(_("Complete program « %s »")) % node["title"]
-    self.body.append(f"<summary>{self.encode(title)} (<code>{self.encode(node['name'])}</code>)")
-    self.body.append("</summary>\n")
+    self.body.append(self.starttag(nodes.Element(), "summary", ""))
+    self.body.append(self.encode(title) + " (")
+    self.body.append(self.starttag(nodes.Element(), "code", ""))
+    self.body.append(self.encode(node["name"]) + "</code>)</summary>\n")
 
 
 def depart_listing_html(self: HTML5Translator, node: program_listing) -> None:

@@ -14,7 +14,7 @@ directive                 HTML text                           deck (reveal.js)
 ``.. textOnly::``         shown                               left out
 ``.. slideOnly::``        left out                            shown
 ``.. center::``           centred                             centred
-``.. success::``          admonition « Réussite »             the same
+``.. success::``          admonition "Success"             the same
 ``.. youtube:: ID|URL``   link card to youtube.com            click-to-load card (iframe on click)
 ``.. poll::``             radio buttons, choice kept locally  the same
 ========================  ==================================  ==================================

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from coursekit.config import BUILD_DIR, DECK_DIR
+from coursekit.config import BUILD_DIR, DECK_BUILDERS, DECK_DIR, TEXT_BUILDER
 
 #: The project's layout, as its Makefile has it: sources in docs/, ``-c .``.
 SOURCES = "docs"
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.runs):
             out_dir = Path(tmp) / f"sphinx-only-{n}"
             start = time.perf_counter()
-            for builder, dest in (("html", "html"), ("revealjs", f"html/{DECK_DIR}")):
+            for builder, dest in ((TEXT_BUILDER, "html"), (DECK_BUILDERS[0], f"html/{DECK_DIR}")):
                 cmd = [
                     py,
                     "-m",

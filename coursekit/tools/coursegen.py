@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from coursekit.config import DECK_DIR, TEXT_BUILDER
+from coursekit.config import DECK_BUILDERS, DECK_DIR, TEXT_BUILDER
 from coursekit.core.dialect import HABITS, column_width
 
 # --- The course's shape ----------------------------------------------------------
@@ -1280,7 +1280,7 @@ def _run(builder: str, cmd: list[str], log: Path) -> Build:
 def build_side_by_side(folder: Path, src: Path, name: str) -> tuple[dict[str, Build], float]:
     """The text and the deck built at the same time, as ``make html`` does."""
     html = folder / "html"
-    outs = {TEXT_BUILDER: html, "revealjs": html / DECK_DIR}
+    outs = {TEXT_BUILDER: html, DECK_BUILDERS[0]: html / DECK_DIR}
     logs = folder / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -1360,7 +1360,7 @@ def bench(folder: Path, pages: int, markers: int, programs: int, seed: int) -> i
         ("cold deck (revealjs)", f"{cold['revealjs'].wall:.1f} s", None),
         ("cold, side by side", f"{cold_wall:.1f} s", None),
         ("no-op: pages re-read, text", noop[TEXT_BUILDER].reread, None),
-        ("no-op: pages re-read, deck", noop["revealjs"].reread, None),
+        ("no-op: pages re-read, deck", noop[DECK_BUILDERS[0]].reread, None),
         (
             "no-op text / deck",
             f"{noop[TEXT_BUILDER].wall:.1f} s / {noop['revealjs'].wall:.1f} s",
