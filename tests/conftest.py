@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
+#: What the course's program server imports once (conf.py's coursekit_preload).
+COURSE_PRELOAD = runpy.run_path(str(ROOT / "conf.py"))["coursekit_preload"]
 
 
 @pytest.fixture(scope="session")

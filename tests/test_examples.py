@@ -13,11 +13,12 @@ import re
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jupytext
 import pytest
-from conftest import DOCS, ROOT
+from conftest import COURSE_PRELOAD, DOCS, ROOT
 
 from coursekit.core.programs import missing_excerpt_line
 from coursekit.run.runner import Job, Outcome
@@ -106,7 +107,7 @@ _params = sum(p.numel() for p in model.parameters())
 @pytest.fixture(scope="module")
 def results() -> dict[str, Outcome]:
     batch = jobs()
-    with Scheduler() as runner:
+    with Scheduler(preload=COURSE_PRELOAD) as runner:
         outcomes = runner.run(batch)
     return {outcome.key: outcome for outcome in outcomes}
 
@@ -246,7 +247,7 @@ def test_s8_3_profiler_on_cuda():
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("needs CUDA")
-    with Scheduler(workers=1) as runner:
+    with Scheduler(workers=1, preload=COURSE_PRELOAD) as runner:
         (outcome,) = runner.run([job("gpu", script("12"))])
     assert outcome.ok, outcome.error
     assert outcome.device.startswith("cuda")
@@ -336,8 +337,9 @@ def test_a_learner_running_the_script_sees_what_the_page_shows(site, tmp_path):
     page = site["html"].outdir / "chap2_perceptron.html"
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     boxes = soup.select("div.coursekit-output")
-    for prefix in ("01", "02", "08"):
-        done = subprocess.run(
+
+    def run(prefix: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
             [sys.executable, str(script(prefix))],
             cwd=tmp_path,
             capture_output=True,
@@ -345,5 +347,10 @@ def test_a_learner_running_the_script_sees_what_the_page_shows(site, tmp_path):
             env={**os.environ, "MPLBACKEND": "Agg"},
             check=True,
         )
+
+    prefixes = ("01", "02", "08")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # one process each
+        runs = list(pool.map(run, prefixes))
+    for prefix, done in zip(prefixes, runs, strict=True):
         shown = boxes[int(prefix) - 1].select_one("div.coursekit-stdout pre").get_text()
         assert done.stdout == shown, prefix
