@@ -100,3 +100,17 @@ def test_a_list_right_after_a_paragraph(make_app, tmp_path):
     assert text.find("p", string="Un réseau convolutif empile :") is not None
     assert len(deck.select("li")) == 5
     assert "2 list-after-paragraph" in log
+
+
+def test_what_the_reader_cannot_interpret_is_an_error_with_its_line(make_app, tmp_path):
+    srcdir = tmp_path / "problem"
+    srcdir.mkdir()
+    (srcdir / "conf.py").write_text('extensions = ["coursekit"]\nlanguage = "fr"\n')
+    (srcdir / "index.rst").write_text(
+        "Chapitre 3\n==========\n\nUn titre étrange\n=-=-=-=\n\nLa suite.\n", encoding="utf-8"
+    )
+    app = make_app("html", srcdir=srcdir)
+    app.build()
+    errors = [line for line in app.warning.getvalue().splitlines() if "ERROR" in line]
+    assert len(errors) == 1
+    assert "index.rst:5: ERROR:" in errors[0] and "[coursekit.dialect]" in errors[0]

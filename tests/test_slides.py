@@ -41,8 +41,9 @@ def test_deck_cut_along_markers(app, warning):
     assert second.find("span", class_="continuation").get_text() == " (suite)"
     assert "Sub" in second.get_text()
 
-    assert deck_slides(app, "in_a_row") == [("slide-2", "Rows")]
-    assert deck_slides(app, "last_line") == [("slide-1", "Last")]
+    # One slide per marker, as in Slidey, even when a marker has nothing after it.
+    assert deck_slides(app, "in_a_row") == [("slide-1", ""), ("slide-2", "Rows")]
+    assert deck_slides(app, "last_line") == [("slide-1", "Last"), ("slide-2", "Last (suite)")]
 
 
 @pytest.mark.sphinx("html", testroot="slides")

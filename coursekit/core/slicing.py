@@ -37,12 +37,6 @@ class Slide:
     continued: bool = False
     items: list[tuple[str, nodes.Node]] = field(default_factory=list)
 
-    def is_empty(self) -> bool:
-        """A slide with no heading and nothing visible is dropped."""
-        if self.title is not None and not self.continued:
-            return False
-        return all(kind == "body" and isinstance(node, INVISIBLE) for kind, node in self.items)
-
 
 def _events(container: nodes.Element):
     """Yield ("heading", section), ("marker", marker) and ("body", node) in document order."""
@@ -102,8 +96,7 @@ def collect_slides(document: nodes.Element) -> list[Slide]:
     result = []
     shown: set[int] = set()  # id() of the titles a kept slide shows
     for slide in slides:
-        if slide.is_empty():
-            continue
+        # Every marker is a slide, as in Slidey, even one with nothing after it.
         if slide.title is None:
             title = _section_title(slide.context)
             if title is not None:
