@@ -83,7 +83,7 @@ def download_url(from_docname: str, docname: str, filename: str) -> str:
 
 
 def links_for(docname: str, index: int, program: Program) -> nodes.paragraph:
-    """ "Download: script .py · notebook .ipynb" for one program."""
+    """The line "Download: script .py · notebook .ipynb" for one program."""
     name = script_name(index, program)
     para = nodes.paragraph(classes=["coursekit-downloads"])
     para += nodes.Text(str(_("Download: ")))
