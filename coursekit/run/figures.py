@@ -11,6 +11,8 @@ This module knows nothing of Sphinx.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -41,6 +43,30 @@ def recorded_hash(png: Path) -> str | None:
 def is_stale(script: Path) -> bool:
     """Whether the PNG of ``script`` is missing or was drawn by another version of it."""
     return recorded_hash(script.with_suffix(".png")) != script_hash(script)
+
+
+@contextlib.contextmanager
+def drawing_lock(script: Path):
+    """Held while ``script``'s figure is checked and drawn.
+
+    The text and the deck are built side by side and both read the page that
+    shows the figure: the second waits, then finds the figure fresh, instead
+    of drawing it again under the first one's feet.
+    """
+    digest = hashlib.sha256(str(script.resolve()).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"coursekit-figure-{digest}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def draw_if_stale(script: Path, timeout: int) -> str | None:
+    """Draw ``script``'s figure unless it is fresh; what went wrong, or None."""
+    with drawing_lock(script):
+        return draw(script, timeout) if is_stale(script) else None
 
 
 def draw(script: Path, timeout: int) -> str | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.util import logging
 
-from coursekit.run.figures import draw, is_stale
+from coursekit.run.figures import draw_if_stale, is_stale
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -58,7 +58,7 @@ def draw_page_figures(app: Sphinx, doctree: nodes.document) -> None:
         return
     timeout = app.config.coursekit_figure_timeout
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        problems = list(pool.map(lambda script: draw(script, timeout), stale))
+        problems = list(pool.map(lambda script: draw_if_stale(script, timeout), stale))
     for script, problem in zip(stale, problems, strict=True):
         shown = os.path.relpath(script, app.confdir)
         if problem is None:
