@@ -213,3 +213,27 @@ def test_an_interrupted_build_leaves_no_half_written_result(tmp_path):
     assert counts(line) == (1, 1, 0)
     assert "slept" in (tmp_path / "out" / "index.html").read_text()
     assert not any(scratch.glob("*"))
+
+
+def test_a_failed_program_that_drew_a_figure_shows_it_with_its_failure(make_app, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    write_page(
+        src,
+        "Titre\n=====\n\n.. code-block:: python\n\n"
+        "    import matplotlib.pyplot as plt\n"
+        "    plt.plot([1, 2, 3]); plt.show()\n"
+        "    raise ValueError('après la figure')\n".encode(),
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert "index.rst:4: ERROR: the program of this code block raised an error" in (
+        app.warning.getvalue()
+    )
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(), "html.parser")
+    failed = soup.select_one("div.coursekit-output.coursekit-failed")
+    assert "ValueError: après la figure" in failed.get_text()
+    (image,) = failed.select("img.coursekit-figure")
+    assert (app.outdir / image["src"]).read_bytes().startswith(b"\x89PNG")
+    # Once the pages are written, no run folder is left behind.
+    assert not any((src / "_build" / ".coursekit-cache" / "tmp").glob("*"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from coursekit.run.runner import Job
@@ -43,3 +44,68 @@ def test_programs_run_in_a_temporary_folder_and_figures_are_saved(tmp_path):
     assert not (start / "here.txt").exists()
     assert [p.name for p in outcome.figures] == ["figure-01.png", "figure-02.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in outcome.figures)
+
+
+def alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def wait_for(path: Path, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def test_closing_the_scheduler_kills_what_still_runs(tmp_path):
+    marker = tmp_path / "pid"
+    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+    scheduler = Scheduler(workers=1)
+    scheduler.submit(Job("sleeper", code, "sleeper.py", timeout=120))
+    wait_for(marker)
+    pid = int(marker.read_text())
+    assert alive(pid)
+    started = time.monotonic()
+    scheduler.close()  # an interrupted build
+    assert time.monotonic() - started < 10
+    assert not alive(pid)
+
+
+def test_a_timeout_counts_the_programs_own_run_time(tmp_path):
+    jobs = [
+        Job("long", "import time\ntime.sleep(1.5)\n", "long.py", timeout=10),
+        Job("short", "import time\ntime.sleep(0.2)\nprint('done')\n", "short.py", timeout=1),
+    ]
+    with Scheduler(workers=1) as scheduler:  # "short" waits 1.5 s for the only worker
+        long, short = scheduler.run(jobs, workdir=tmp_path)
+    assert long.ok and short.ok, short.error
+    assert short.stdout == "done\n"
+
+
+def test_a_program_submitted_twice_runs_once(tmp_path):
+    log = tmp_path / "runs.txt"
+    job = Job("same", f"open({str(log)!r}, 'a').write('ran\\n')\n", "same.py")
+    with Scheduler(workers=2) as scheduler:
+        scheduler.submit(job, tmp_path)
+        scheduler.submit(job, tmp_path)  # the same code on another page: same key
+        (outcome,) = scheduler.run([job], workdir=tmp_path)
+    assert outcome.ok
+    assert log.read_text() == "ran\n"
+
+
+def test_odd_deaths_end_as_crashes_never_as_a_hang(tmp_path):
+    realtime = "import os, signal\nos.kill(os.getpid(), signal.SIGRTMIN + 6)\n"
+    with Scheduler(workers=1) as scheduler:
+        (outcome,) = scheduler.run([Job("rt", realtime, "rt.py", timeout=10)], tmp_path)
+    assert outcome.status == "crash"
+    assert "was killed by signal" in outcome.error
+
+
+def test_a_server_that_dies_mid_build_fails_its_programs_without_hanging(tmp_path):
+    scheduler = Scheduler(workers=1)
+    scheduler.submit(Job("slow", "import time\ntime.sleep(60)\n", "slow.py", timeout=120), tmp_path)
+    scheduler._process.kill()  # the server dies (out of memory, say)
+    outcomes = scheduler.wait(["slow"])
+    scheduler.close()
+    assert outcomes["slow"].status == "crash"
+    assert "could not run" in outcomes["slow"].error

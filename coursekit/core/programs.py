@@ -48,7 +48,7 @@ class Program:
     def slug(self) -> str:
         """What the program is, for its file name: its name, else its section's title."""
         title = re.sub(r"^\W*?\d+(\.\d+)*\.?\s*", "", self.section)
-        return self.name or slugify(title) or "programme"
+        return self.name or slugify(title) or "program"
 
     @property
     def where(self) -> str:
@@ -56,9 +56,14 @@ class Program:
         return f"{self.docname}#{self.slug}"
 
     def key(self, fingerprint: str) -> str:
-        """Content address of the program's results."""
+        """Content address of the program's results.
+
+        A program whose error is the point shows a traceback naming its page
+        and lines: where it stands is part of its result too.
+        """
+        where = f"{self.source}:{self.line}" if self.expect_error else ""
         return hashlib.sha256(
-            f"{fingerprint}\n{self.expect_error}\n{self.code}".encode()
+            f"{fingerprint}\n{self.expect_error}\n{where}\n{self.code}".encode()
         ).hexdigest()
 
 

@@ -8,6 +8,7 @@ never leaves a half-written entry: a folder is either there whole or absent.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -35,23 +36,50 @@ class ResultCache:
         return read_outcome(key, self.path(key), exitcode=0, timed_out=None)
 
     def workdir(self) -> Path:
-        """A fresh folder, on the cache's file system, where runs write their files."""
+        """A fresh folder, on the cache's file system, where runs write their files.
+
+        Its name carries this process's id, so that :meth:`clean_scratch` can
+        tell the folders of a build still running from those of a dead one.
+        """
         self.scratch.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="run-", dir=self.scratch))
+        return Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=self.scratch))
 
     def store(self, outcome: Outcome) -> Outcome:
         """Move a finished run's folder into the cache; returns the stored outcome."""
         assert outcome.folder is not None
         target = self.path(outcome.key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():  # another build stored it first: same key, same content
-            shutil.rmtree(outcome.folder, ignore_errors=True)
-        else:
+        try:
             outcome.folder.rename(target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            # Another build stored it first: same key, same content.
+            shutil.rmtree(outcome.folder, ignore_errors=True)
         stored = self.load(outcome.key)
         assert stored is not None
         return stored
 
     def clean_scratch(self) -> None:
-        """Remove what interrupted or failed runs left behind."""
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        """Remove this process's run folders and those of builds that died.
+
+        The folders of another build still running (``make live`` beside a
+        ``make html``) are left alone.
+        """
+        if not self.scratch.is_dir():
+            return
+        for folder in self.scratch.iterdir():
+            parts = folder.name.split("-")
+            pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+            if pid is None or pid == os.getpid() or not _alive(pid):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

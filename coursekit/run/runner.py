@@ -189,7 +189,11 @@ def read_outcome(key: str, folder: Path, exitcode: int | None, timed_out: float 
     result_file = folder / "result.json"
     if not result_file.exists():
         if exitcode is not None and exitcode < 0:
-            why = f"was killed by signal {signal.Signals(-exitcode).name}"
+            try:
+                name = signal.Signals(-exitcode).name
+            except ValueError:  # a real-time signal has no name
+                name = f"number {-exitcode}"
+            why = f"was killed by signal {name}"
         else:
             why = f"ended the interpreter with exit status {exitcode}"
         return Outcome(

@@ -55,6 +55,7 @@ class Scheduler:
         self.most_at_once = 0
         self._process: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
+        self._stderr_reader: threading.Thread | None = None
         self._lock = threading.Lock()
         self._done = threading.Condition(self._lock)
         self._outcomes: dict[str, Outcome] = {}
@@ -94,23 +95,34 @@ class Scheduler:
         )
         self._reader = threading.Thread(target=self._read, name="coursekit-results", daemon=True)
         self._reader.start()
-        threading.Thread(
+        self._stderr_reader = threading.Thread(
             target=self._drain_stderr, name="coursekit-server-err", daemon=True
-        ).start()
+        )
+        self._stderr_reader.start()
 
     def close(self) -> None:
-        """Stop the server (children still running are killed)."""
+        """Stop the server: children still running (an interrupted build) are killed.
+
+        With nothing left to run the server ends as soon as its input is
+        closed; otherwise it is told to stop (SIGTERM), kills its children and
+        ends, and is killed outright if it does not.
+        """
         process = self._process
         if process is not None:
             with contextlib.suppress(OSError):
                 process.stdin.close()  # type: ignore[union-attr]
             try:
-                process.wait(timeout=5)
+                process.wait(timeout=1)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if self._reader is not None:
-                self._reader.join()
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            for thread in (self._reader, self._stderr_reader):
+                if thread is not None:
+                    thread.join(timeout=5)
             self._process = None
         if self._tmp is not None:
             self._tmp.cleanup()
@@ -144,7 +156,9 @@ class Scheduler:
         """Block until every job of ``keys`` has an outcome; returns them by key."""
         with self._done:
             while not all(key in self._outcomes for key in keys):
-                if self._process is None or self._process.poll() is not None:
+                reader = self._reader
+                if self._process is None or reader is None or not reader.is_alive():
+                    # The server is gone and everything it said has been read.
                     self._fail_unfinished(keys)
                     break
                 self._done.wait(timeout=0.5)
@@ -159,19 +173,36 @@ class Scheduler:
 
     # -- the server's messages ------------------------------------------
     def _read(self) -> None:
+        """Read the server's messages until it ends; never dies on a bad one."""
         stdout = self._process.stdout  # type: ignore[union-attr]
-        for line in stdout:
-            message = json.loads(line)
+        try:
+            for line in stdout:
+                with self._done:
+                    self._handle(line)
+                    self._done.notify_all()
+        finally:
+            if self._stderr_reader is not None:  # its last words explain a crash
+                self._stderr_reader.join(timeout=5)
             with self._done:
-                if "warning" in message:
-                    self.warnings.append(message["warning"])
-                elif "most_at_once" in message:
-                    self.most_at_once = message["most_at_once"]
-                elif "key" in message:
-                    self._record(message)
                 self._done.notify_all()
-        with self._done:
-            self._done.notify_all()
+
+    def _handle(self, line: str) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            self.warnings.append(f"unreadable message from the program server: {line[:200]!r}")
+            return
+        if "warning" in message:
+            self.warnings.append(message["warning"])
+        elif "most_at_once" in message:
+            self.most_at_once = message["most_at_once"]
+        elif "key" in message:
+            try:
+                self._record(message)
+            except Exception as error:  # a result folder half written by a killed child
+                self._outcomes[message["key"]] = Outcome(
+                    message["key"], "crash", error=f"its result could not be read: {error}\n"
+                )
 
     def _record(self, message: dict) -> None:
         key = message["key"]

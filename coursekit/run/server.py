@@ -12,13 +12,16 @@ each finished job it writes one JSON line on its standard output: the key,
 the folder the child wrote into, its exit status and, when it was killed,
 the timeout it ran past.
 
-It ends when its standard input is closed and nothing is left to run.
-Everything here is plain POSIX: no Sphinx, no multiprocessing.
+It ends when its standard input is closed and nothing is left to run, or at
+SIGTERM, killing its children first. Each child leads a process group of its
+own, so a timeout kills what the program started too. Everything here is
+plain POSIX: no Sphinx, no multiprocessing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import heapq
 import importlib
 import json
@@ -49,6 +52,15 @@ def preload(modules: list[str]) -> list[str]:
     return problems
 
 
+def die_with_the_server() -> None:
+    """Linux: the child is killed if the server dies (a build killed outright)."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the server died before the call
+            os._exit(70)
+
+
 def fork_child(job: Job, folder: str, private_fd: int) -> int:
     """Fork a child that runs ``job`` into ``folder``; returns its pid.
 
@@ -56,9 +68,13 @@ def fork_child(job: Job, folder: str, private_fd: int) -> int:
     """
     pid = os.fork()
     if pid:
+        with contextlib.suppress(OSError):  # also here: the child may not have run yet
+            os.setpgid(pid, pid)
         return pid
     status = 0
     try:
+        os.setpgid(0, 0)  # the program and whatever it starts: one group to kill
+        die_with_the_server()
         os.close(private_fd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -110,7 +126,8 @@ class Server:
             timed_out = None
             done, status = os.waitpid(pid, os.WNOHANG)
             if not done and now - started > job.timeout:
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
                 done, status = os.waitpid(pid, 0)
                 timed_out = job.timeout
             if not done:
@@ -128,8 +145,8 @@ class Server:
 
     def kill_all(self) -> None:
         for pid in self.running:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
         self.running.clear()

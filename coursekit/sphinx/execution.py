@@ -189,7 +189,6 @@ class BuildExecution:
             records.data["runs"].setdefault(program.docname, []).append(record)
             self.timings[program.where] = self.timings[key] = record.duration
         self._save_timings(cache)
-        cache.clean_scratch()
         total = len(programs)
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
         habits = describe_habits(habit_counts(env))
@@ -240,8 +239,15 @@ class BuildExecution:
         tmp.write_text(json.dumps(self.timings, sort_keys=True), encoding="utf-8")
         tmp.replace(cache.root / TIMINGS)
 
+    def build_finished(self, app: Sphinx, exception: BaseException | None) -> None:
+        """``build-finished``: no server left behind, and no run folder once pages are
+        written (a failed program's figures are shown from its folder until then)."""
+        self.close()
+        if execution_enabled(app):
+            cache_for(app.config, app.confdir).clean_scratch()
+
     def close(self, *args) -> None:
-        """Stop the scheduler (``build-finished`` too: an interrupted build leaves no server)."""
+        """Stop the scheduler (an interrupted build leaves no server behind)."""
         if self.scheduler is not None:
             self.scheduler.close()
             self.scheduler = None
@@ -262,4 +268,4 @@ def setup_execution(app: Sphinx) -> None:
     app.connect("env-before-read-docs", read_notebooks_last)
     app.connect("doctree-read", execution.page_read)
     app.connect("env-updated", execution.finish)
-    app.connect("build-finished", execution.close)
+    app.connect("build-finished", execution.build_finished)

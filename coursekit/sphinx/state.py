@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
     from coursekit.core.programs import Excerpt, Program
 
-#: Per-document tables: docname -> value.
-PER_DOCUMENT = ("programs", "excerpts", "runs", "failed", "habits", "decks")
+#: Per-document tables: docname -> value, purged and merged per document.
+PER_DOCUMENT = ("programs", "excerpts", "habits", "decks")
+#: Build-wide tables, made anew by every build's execution phase (in the
+#: main process, after any parallel read): docname -> this build's runs.
+PER_BUILD = ("runs", "failed")
 
 
 class CoursekitDomain(Domain):
@@ -32,9 +35,9 @@ class CoursekitDomain(Domain):
     initial_data: ClassVar[dict[str, Any]] = {
         "root": "",
         "reread": set(),
-        **{table: {} for table in PER_DOCUMENT},
+        **{table: {} for table in (*PER_DOCUMENT, *PER_BUILD)},
     }
-    data_version = 1
+    data_version = 2
 
     def clear_doc(self, docname: str) -> None:
         for table in PER_DOCUMENT:
