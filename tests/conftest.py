@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import runpy
+import shutil
 import subprocess
 import sys
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +57,75 @@ def sphinx_build(builder: str, outdir: Path, doctrees: Path) -> Build:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> dict[str, Build]:
-    """The real site, built once: the HTML text and, inside it, the deck."""
+    """The real site, built once: the HTML text and, inside it, the deck, side by
+    side as the Makefile builds them."""
     out = tmp_path_factory.mktemp("site")
-    html = sphinx_build("html", out / "html", out / "doctrees-html")
-    deck = sphinx_build("revealjs", out / "html" / "slides", out / "doctrees-revealjs")
-    return {"html": html, "revealjs": deck}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        html = pool.submit(sphinx_build, "html", out / "html", out / "doctrees-html")
+        deck = pool.submit(
+            sphinx_build, "revealjs", out / "html" / "slides", out / "doctrees-revealjs"
+        )
+        return {"html": html.result(), "revealjs": deck.result()}
+
+
+# --- A cold build in a clean copy (tests/test_determinism.py) ------------------
+# It runs in its own processes: it is started as soon as the tests are collected
+# and runs beside them, and the test that needs it waits for it.
+
+_COLD: dict[str, Future] = {}
+
+
+def clean_copy(target: Path) -> Path:
+    """The repository's tracked and new files copied into ``target`` (never _build/)."""
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, files.split("\0")):  # never the generated figures
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    os.symlink(ROOT / ".venv", target / ".venv")
+    return target
+
+
+def cold_build() -> tuple[Path, str]:
+    """``make html examples`` in a clean copy: (the copy, what went wrong or "")."""
+    copy = clean_copy(Path(tempfile.mkdtemp(prefix="coursekit-cold-copy-")))
+    for target in ("html", "examples"):
+        done = subprocess.run(
+            ["make", "--no-print-directory", "STAMP=", target],
+            cwd=copy,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            return copy, done.stdout + done.stderr
+    return copy, ""
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Start the cold build as soon as a test of tests/test_determinism.py is
+    selected: it then runs beside the other tests instead of before its own."""
+    if any(item.module.__name__ == "test_determinism" for item in items):
+        _COLD["build"] = ThreadPoolExecutor(max_workers=1).submit(cold_build)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if "build" in _COLD:
+        copy, _ = _COLD.pop("build").result()
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cold_copy() -> Path:
+    """The clean copy, once its cold build is over (the build fails the test if it failed)."""
+    future = _COLD.get("build") or ThreadPoolExecutor(max_workers=1).submit(cold_build)
+    _COLD["build"] = future
+    copy, problem = future.result()
+    assert not problem, problem
+    return copy

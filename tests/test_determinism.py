@@ -20,9 +20,6 @@ nothing else may:
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,38 +51,6 @@ def without_execution_times(notebook: bytes) -> dict:
     return data
 
 
-def clean_copy(target: Path) -> Path:
-    files = (
-        subprocess.run(
-            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for name in filter(None, files):  # tracked and new files; never the generated figures
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    os.symlink(ROOT / ".venv", target / ".venv")
-    return target
-
-
-def build(copy: Path) -> None:
-    for target in ("html", "examples"):
-        done = subprocess.run(
-            ["make", "--no-print-directory", "STAMP=", target],
-            cwd=copy,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-
-
 def tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
@@ -93,13 +58,6 @@ def tree(folder: Path) -> dict[str, bytes]:
         # .coursekit-built: the Makefile's stamp, not part of the site.
         if p.is_file() and ".doctrees" not in p.parts and p.name != ".coursekit-built"
     }
-
-
-@pytest.fixture(scope="module")
-def cold_copy(tmp_path_factory):
-    copy = clean_copy(tmp_path_factory.mktemp("copy"))
-    build(copy)
-    return copy
 
 
 @pytest.mark.parametrize("folder", ["_build/html", "docs/images", "examples"])
