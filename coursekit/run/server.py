@@ -29,7 +29,6 @@ import os
 import selectors
 import signal
 import sys
-import tempfile
 import time
 import traceback
 
@@ -185,7 +184,6 @@ def main(argv: list[str]) -> int:
     # that whatever an imported module prints cannot break the protocol.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    tempfile.tempdir = None
     server = Server(workers, out)
     for problem in preload(modules):
         server.say({"warning": problem})

@@ -164,8 +164,8 @@ class BuildExecution:
             logger.error(message, location=(docname, line), type="coursekit", subtype="excerpt")
         records.data["runs"] = {}
         records.data["failed"] = {}
+        habits = describe_habits(habit_counts(env))
         if not execution_enabled(app):
-            habits = describe_habits(habit_counts(env))
             if habits:
                 logger.info("coursekit: Slidey habits read: %s", habits)
             self.close()
@@ -191,7 +191,6 @@ class BuildExecution:
         self._save_timings(cache)
         total = len(programs)
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
-        habits = describe_habits(habit_counts(env))
         logger.info(
             "coursekit: %d programs, %d run, %d from cache, %.1f s%s%s",
             total,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, ClassVar
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from coursekit.config import DECK_BUILDERS
 from coursekit.sphinx.furniture import _
+from coursekit.sphinx.visitors import OTHER_FORMATS, bare, in_deck, skip_node
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -42,11 +42,11 @@ class NotesDirective(SphinxDirective):
 
 
 def visit_notes_html(self: HTML5Translator, node: speaker_notes) -> None:
-    if self.builder.name in DECK_BUILDERS:
+    if in_deck(self):
         self.body.append(self.starttag(node, "aside", "", CLASS="notes"))
     else:
         self.body.append(self.starttag(node, "aside", "", CLASS="admonition coursekit-notes"))
-        self.body.append(self.starttag(nodes.Element(), "p", "", CLASS="admonition-title"))
+        self.body.append(self.starttag(bare(), "p", "", CLASS="admonition-title"))
         self.body.append(self.encode(str(_("Lecturer's notes"))) + "</p>\n")
 
 
@@ -54,18 +54,11 @@ def depart_notes_html(self: HTML5Translator, node: speaker_notes) -> None:
     self.body.append("</aside>\n")
 
 
-def skip(self, node: speaker_notes) -> None:
-    raise nodes.SkipNode
-
-
 def setup_notes(app: Sphinx) -> None:
     """Register ``.. notes::``."""
     app.add_node(
         speaker_notes,
         html=(visit_notes_html, depart_notes_html),
-        latex=(skip, None),
-        text=(skip, None),
-        man=(skip, None),
-        texinfo=(skip, None),
+        **dict.fromkeys(OTHER_FORMATS, (skip_node, None)),
     )
     app.add_directive("notes", NotesDirective)

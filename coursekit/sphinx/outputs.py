@@ -23,6 +23,7 @@ from coursekit.sphinx.examples import program_listing, program_output
 from coursekit.sphinx.execution import cache_for, execution_enabled, program_key
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
+from coursekit.sphinx.visitors import bare, pass_through, skip_node
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -115,25 +116,17 @@ def visit_figure_text(self, node: program_figure) -> None:
     raise nodes.SkipNode
 
 
-def skip_node(self, node: nodes.Element) -> None:
-    raise nodes.SkipNode
-
-
 def visit_listing_html(self: HTML5Translator, node: program_listing) -> None:
     self.body.append(self.starttag(node, "details", CLASS="coursekit-program"))
     title = str(_("Complete program « %s »")) % node["title"]
-    self.body.append(self.starttag(nodes.Element(), "summary", ""))
+    self.body.append(self.starttag(bare(), "summary", ""))
     self.body.append(self.encode(title) + " (")
-    self.body.append(self.starttag(nodes.Element(), "code", ""))
+    self.body.append(self.starttag(bare(), "code", ""))
     self.body.append(self.encode(node["name"]) + "</code>)</summary>\n")
 
 
 def depart_listing_html(self: HTML5Translator, node: program_listing) -> None:
     self.body.append("</details>\n")
-
-
-def pass_through(self, node: nodes.Element) -> None:
-    pass
 
 
 def setup_outputs(app: Sphinx) -> None:

@@ -28,6 +28,7 @@ from coursekit.core.slicing import slide_marker, split_document
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 from coursekit.sphinx.urls import deck_url
+from coursekit.sphinx.visitors import skip_node
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -114,11 +115,6 @@ def visit_marker_html(self: HTML5Translator, node: slide_marker) -> None:
     raise nodes.SkipNode
 
 
-def skip_marker(self: nodes.NodeVisitor, node: slide_marker) -> None:
-    """Builders without anchors drop the marker."""
-    raise nodes.SkipNode
-
-
 def visit_section_deck(self: HTML5Translator, node: nodes.section) -> None:
     """sphinx-revealjs' ``<section>``, with the lecturer's classes when the slide has some.
 
@@ -152,7 +148,7 @@ class CutDeckAlongMarkers(SphinxPostTransform):
 def setup_slides(app: Sphinx) -> None:
     """Register the marker node, its directive and the deck's cut."""
     html = (visit_marker_html, None)
-    skip = (skip_marker, None)
+    skip = (skip_node, None)  # builders without anchors drop the marker
     app.add_node(
         slide_marker,
         html=html,

@@ -48,6 +48,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from coursekit.config import DECK_BUILDERS
 from coursekit.sphinx.furniture import _
+from coursekit.sphinx.visitors import OTHER_FORMATS, bare, in_deck, pass_through, skip_node
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -59,10 +60,6 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parents[1] / "static"
 JS_FILE = "coursekit-slidey.js"
 CSS_FILE = "coursekit-slidey.css"
-
-#: Builders that only read (or run programs): they need no visitor.
-OTHER_FORMATS = ("latex", "text", "man", "texinfo")
-
 
 # --- Nodes --------------------------------------------------------------------
 
@@ -338,46 +335,35 @@ class FragmentsInDeck(SphinxPostTransform):
 # --- HTML visitors (text and deck) --------------------------------------------
 
 
-def _deck(self: HTML5Translator) -> bool:
-    return self.builder.name in DECK_BUILDERS
-
-
-def _blank(*classes: str) -> nodes.Element:
-    """A node for ``starttag`` when the tag stands for no node of the doctree."""
-    return nodes.Element(classes=list(classes))
-
-
 def visit_step_html(self: HTML5Translator, node: slidey_step) -> None:
     counter = f"{node['index']}/{node['total']}"
     attributes = {"data-coursekit-group": node["group"]}
     self.body.append(self.starttag(node, "div", CLASS="coursekit-step", **attributes))
-    if _deck(self):
+    if in_deck(self):
         # Furniture, not the lecturer's text: the font floors do not apply to it.
-        counter_tag = _blank("coursekit-step-counter", "coursekit-chrome")
+        counter_tag = bare("coursekit-step-counter", "coursekit-chrome")
         self.body.append(self.starttag(counter_tag, "span", ""))
         self.body.append(self.encode(counter) + "</span>\n")
         return
     self.body.append(
-        self.starttag(
-            _blank("coursekit-step-check"), "label", "", title=_("Mark this step as done")
-        )
+        self.starttag(bare("coursekit-step-check"), "label", "", title=_("Mark this step as done"))
     )
     self.body.append(
         self.emptytag(
-            _blank("coursekit-step-box"),
+            bare("coursekit-step-box"),
             "input",
             "",
             type="checkbox",
             **{"aria-label": _("Step %s done") % counter},
         )
     )
-    self.body.append(self.starttag(_blank("coursekit-step-counter"), "span", ""))
+    self.body.append(self.starttag(bare("coursekit-step-counter"), "span", ""))
     self.body.append(self.encode(counter) + "</span></label>\n")
-    self.body.append(self.starttag(_blank("coursekit-step-body"), "div"))
+    self.body.append(self.starttag(bare("coursekit-step-body"), "div"))
 
 
 def depart_step_html(self: HTML5Translator, node: slidey_step) -> None:
-    self.body.append("</div>\n" if _deck(self) else "</div></div>\n")
+    self.body.append("</div>\n" if in_deck(self) else "</div></div>\n")
 
 
 def _div(css_class: str):
@@ -391,27 +377,27 @@ def _div(css_class: str):
 
 
 def visit_spoiler_html(self: HTML5Translator, node: slidey_spoiler) -> None:
-    if _deck(self):
+    if in_deck(self):
         self.body.append(self.starttag(node, "div", CLASS="coursekit-spoiler"))
         return
     self.body.append(self.starttag(node, "details", CLASS="coursekit-spoiler"))
-    self.body.append(self.starttag(_blank("coursekit-spoiler-toggle"), "summary", ""))
+    self.body.append(self.starttag(bare("coursekit-spoiler-toggle"), "summary", ""))
     self.body.append(self.encode(_("Show / hide")) + "</summary>\n")
-    self.body.append(self.starttag(_blank("coursekit-spoiler-body"), "div"))
+    self.body.append(self.starttag(bare("coursekit-spoiler-body"), "div"))
 
 
 def depart_spoiler_html(self: HTML5Translator, node: slidey_spoiler) -> None:
-    self.body.append("</div>\n" if _deck(self) else "</div></details>\n")
+    self.body.append("</div>\n" if in_deck(self) else "</div></details>\n")
 
 
 def visit_text_only_html(self: HTML5Translator, node: slidey_text_only) -> None:
-    if _deck(self):
+    if in_deck(self):
         raise nodes.SkipNode
     self.body.append(self.starttag(node, "div", CLASS="coursekit-text-only"))
 
 
 def visit_slide_only_html(self: HTML5Translator, node: slidey_slide_only) -> None:
-    if not _deck(self):
+    if not in_deck(self):
         raise nodes.SkipNode
     self.body.append(self.starttag(node, "div", CLASS="coursekit-slide-only"))
 
@@ -427,7 +413,7 @@ def visit_youtube_html(self: HTML5Translator, node: slidey_youtube) -> None:
     """
     video, title = node["video"], node["title"]
     attributes = {"data-coursekit-video": video}
-    if _deck(self):
+    if in_deck(self):
         attributes["data-coursekit-embed"] = embed_url(video)
         attributes["data-coursekit-title"] = title
         hint = _("Click to load the video (YouTube)")
@@ -436,7 +422,7 @@ def visit_youtube_html(self: HTML5Translator, node: slidey_youtube) -> None:
     self.body.append(self.starttag(node, "div", CLASS="coursekit-youtube", **attributes))
     self.body.append(
         self.starttag(
-            _blank("coursekit-youtube-card"),
+            bare("coursekit-youtube-card"),
             "a",
             "",
             href=watch_url(video),
@@ -445,13 +431,13 @@ def visit_youtube_html(self: HTML5Translator, node: slidey_youtube) -> None:
         )
     )
     self.body.append(
-        self.starttag(_blank("coursekit-youtube-play"), "span", "", **{"aria-hidden": "true"})
+        self.starttag(bare("coursekit-youtube-play"), "span", "", **{"aria-hidden": "true"})
         + "▶</span>"
     )
-    self.body.append(self.starttag(_blank("coursekit-youtube-text"), "span", ""))
-    self.body.append(self.starttag(_blank("coursekit-youtube-title"), "span", ""))
+    self.body.append(self.starttag(bare("coursekit-youtube-text"), "span", ""))
+    self.body.append(self.starttag(bare("coursekit-youtube-title"), "span", ""))
     self.body.append(self.encode(title) + "</span>")
-    self.body.append(self.starttag(_blank("coursekit-youtube-hint"), "span", ""))
+    self.body.append(self.starttag(bare("coursekit-youtube-hint"), "span", ""))
     self.body.append(self.encode(hint) + "</span></span></a></div>\n")
     raise nodes.SkipNode
 
@@ -473,9 +459,9 @@ def visit_poll_html(self: HTML5Translator, node: slidey_poll) -> None:
             self.body.append(self.starttag(child, "ul"))
             for number, item in enumerate(child.children, start=1):
                 self.body.append(self.starttag(item, "li", "", CLASS="coursekit-poll-choice"))
-                self.body.append(self.starttag(_blank(), "label", ""))
+                self.body.append(self.starttag(bare(), "label", ""))
                 self.body.append(
-                    self.emptytag(_blank(), "input", "", type="radio", name=name, value=number)
+                    self.emptytag(bare(), "input", "", type="radio", name=name, value=number)
                 )
                 self.body.append(" ")
                 for inline in item.children[0].children:
@@ -487,14 +473,6 @@ def visit_poll_html(self: HTML5Translator, node: slidey_poll) -> None:
 
 
 # --- Other builders -----------------------------------------------------------
-
-
-def pass_through(self: nodes.NodeVisitor, node: nodes.Element) -> None:
-    """Show the content as it is."""
-
-
-def skip_node(self: nodes.NodeVisitor, node: nodes.Element) -> None:
-    raise nodes.SkipNode
 
 
 # --- Setup --------------------------------------------------------------------
