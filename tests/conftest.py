@@ -17,6 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
+#: The small Sphinx projects of the tests (``test-<name>``).
+ROOTS = Path(__file__).parent / "roots"
 #: What the course's program server imports once (conf.py's coursekit_preload).
 COURSE_PRELOAD = runpy.run_path(str(ROOT / "conf.py"))["coursekit_preload"]
 
@@ -24,7 +26,28 @@ COURSE_PRELOAD = runpy.run_path(str(ROOT / "conf.py"))["coursekit_preload"]
 @pytest.fixture(scope="session")
 def rootdir() -> Path:
     """Where sphinx.testing finds the ``test-<name>`` roots."""
-    return Path(__file__).parent / "roots"
+    return ROOTS
+
+
+def copy_root(tmp_path: Path, name: str) -> Path:
+    """A private copy of the root ``test-<name>``, to build or edit freely."""
+    srcdir = tmp_path / name
+    shutil.copytree(ROOTS / f"test-{name}", srcdir)
+    return srcdir
+
+
+def assert_imports_no_sphinx(*modules: str) -> None:
+    """Importing ``modules`` in a fresh interpreter loads neither Sphinx nor sphinx-revealjs."""
+    code = (
+        f"import sys, {', '.join(modules)}\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m == 'sphinx' or m.startswith(('sphinx.', 'sphinx_revealjs')))\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @dataclass

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import ast
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import assert_imports_no_sphinx, copy_root
 
-ROOTS = Path(__file__).parent / "roots"
 PAGES = ("index", "un", "deux", "trois")
 
 
 def built_pages(make_app, tmp_path: Path, name: str, parallel: int) -> dict[str, str]:
     """Build a copy of ``test-parallel`` with ``parallel`` processes; page -> its body."""
-    srcdir = tmp_path / name
-    shutil.copytree(ROOTS / "test-parallel", srcdir)
+    srcdir = copy_root(tmp_path / name, "parallel")
     app = make_app("html", srcdir=srcdir, parallel=parallel)
     if parallel > 1:  # really read in parallel: every extension allows it
         assert app.is_parallel_allowed("read")
@@ -62,16 +58,20 @@ def test_furniture_follows_the_page_language(app, warning):
 
 def test_tools_and_cores_start_without_sphinx():
     """`import coursekit` and the pure layers import no Sphinx."""
-    code = (
-        "import sys, coursekit, coursekit.config, coursekit.core.dialect, "
-        "coursekit.core.slicing, coursekit.core.programs, coursekit.core.inline_math, "
-        "coursekit.core.encoding, coursekit.run.scheduler, coursekit.run.server, "
-        "coursekit.run.cache, coursekit.run.figures, coursekit.tools.fix\n"
-        "bad = sorted(m for m in sys.modules if m == 'sphinx' or m.startswith('sphinx.'))\n"
-        "assert not bad, bad\n"
+    assert_imports_no_sphinx(
+        "coursekit",
+        "coursekit.config",
+        "coursekit.core.dialect",
+        "coursekit.core.slicing",
+        "coursekit.core.programs",
+        "coursekit.core.inline_math",
+        "coursekit.core.encoding",
+        "coursekit.run.scheduler",
+        "coursekit.run.server",
+        "coursekit.run.cache",
+        "coursekit.run.figures",
+        "coursekit.tools.fix",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
 
 
 def imports_of_each_module() -> dict[str, set[str]]:

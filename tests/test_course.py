@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from bs4 import BeautifulSoup
-
-ROOTS = Path(__file__).parent / "roots"
-
-
-def copy_root(tmp_path: Path, root: str) -> Path:
-    srcdir = tmp_path / root
-    shutil.copytree(ROOTS / f"test-{root}", srcdir)
-    return srcdir
+from conftest import copy_root
 
 
 def test_every_page_gets_its_text_deck_and_programs(make_app, tmp_path):

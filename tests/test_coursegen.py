@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import collections
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+from conftest import assert_imports_no_sphinx
 
 from coursekit.config import CODE_DIRECTIVES
 from coursekit.core.dialect import read_dialect
@@ -19,11 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"pages": 4, "markers": 12, "programs": 6}
 MARKER = re.compile(r"^\.\. slide::(?: .*)?$", re.MULTILINE)
 PROGRAM = re.compile(r"^\.\. code-block:: python\s*$", re.MULTILINE)
-NO_SPHINX = (
-    "import sys; "
-    "assert not any(m == 'sphinx' or m.startswith('sphinx.') or m.startswith('sphinx_revealjs') "
-    "for m in sys.modules), sorted(m for m in sys.modules if 'sphinx' in m)"
-)
 
 
 def count(pattern: re.Pattern[str], srcdir: Path) -> dict[str, int]:
@@ -182,15 +175,7 @@ def test_the_toolkit_reads_every_habit_the_generator_plants(tmp_path):
 
 
 def test_the_generator_imports_no_sphinx():
-    done = subprocess.run(
-        [sys.executable, "-c", f"import coursekit.tools.coursegen; {NO_SPHINX}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ},
-    )
-    assert done.returncode == 0, done.stderr
+    assert_imports_no_sphinx("coursekit.tools.coursegen")
 
 
 def test_it_writes_over_a_course_of_its_own_only(tmp_path, capsys):

@@ -6,11 +6,10 @@ which ``.ci/run`` does). Without it they are skipped, and say so.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOTS, run_sphinx
 
 from coursekit.config import SLIDE_HEIGHT, default
 from coursekit.tools.browser import browser_page, chromium_path
@@ -19,7 +18,6 @@ from coursekit.tools.slidecheck import run_check, wait_until_settled
 
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")
 
-ROOTS = Path(__file__).parent / "roots"
 BODY_FLOOR = default("coursekit_body_font_floor")
 CODE_FLOOR = default("coursekit_code_font_floor")
 
@@ -119,10 +117,7 @@ def test_pdf_handout_has_one_page_per_slide_with_real_text(site, tmp_path):
 
 def test_speaker_view_shows_the_notes_offline(tmp_path):
     out = tmp_path / "deck"
-    cmd = [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "revealjs"]
-    done = subprocess.run(
-        [*cmd, str(ROOTS / "test-slides"), str(out)], capture_output=True, text=True
-    )
+    done = run_sphinx(ROOTS / "test-slides", out, "revealjs")
     assert done.returncode == 0, done.stderr
     with browser_page() as (page, requests):
         page.goto((out / "before_heading.html").as_uri() + "#/slide-2")
@@ -205,21 +200,7 @@ def test_a_slide_fits_once_all_its_fragments_are_shown(tmp_path):
     (src / "index.rst").write_text(
         f".. slide::\n\nVingt étapes\n============\n\n.. discoverList::\n\n{items}\n", "utf-8"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-q",
-            "-W",
-            "-b",
-            "revealjs",
-            str(src),
-            str(tmp_path / "out"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = run_sphinx(src, tmp_path / "out", "revealjs")
     assert done.returncode == 0, done.stderr
     report = run_check(tmp_path / "out", tmp_path / "check")
     (slide,) = report["slides"]
@@ -236,10 +217,7 @@ def test_pdf_handout_shows_every_fragment_on_one_page(tmp_path):
     from pypdf import PdfReader
 
     out = tmp_path / "deck"
-    cmd = [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "revealjs"]
-    done = subprocess.run(
-        [*cmd, str(ROOTS / "test-slidey-discoverlist"), str(out)], capture_output=True, text=True
-    )
+    done = run_sphinx(ROOTS / "test-slidey-discoverlist", out, "revealjs")
     assert done.returncode == 0, done.stderr
     target = tmp_path / "index.pdf"
     with browser_page() as (page, requests):

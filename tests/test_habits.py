@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-
-ROOTS = Path(__file__).parent / "roots"
+from conftest import copy_root
 
 
 def build_both(make_app, tmp_path: Path, root: str) -> tuple[BeautifulSoup, BeautifulSoup, str]:
     """Text and deck of ``index`` of ``test-<root>``, strict; and the text build's log."""
-    srcdir = tmp_path / root
-    shutil.copytree(ROOTS / f"test-{root}", srcdir)
+    srcdir = copy_root(tmp_path, root)
     pages = []
     log = ""
     for builder in ("html", "revealjs"):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DOCS
+from conftest import DOCS, ROOTS, copy_root
 from nothing_lost import lost_lines
 
-ROOTS = Path(__file__).parent / "roots"
 ALL_ROOTS = sorted(path.name.removeprefix("test-") for path in ROOTS.glob("test-*"))
 LOCATION = re.compile(r"^(?P<path>\S+?\.rst):(?P<line>\d+): (?:ERROR|WARNING|CRITICAL)", re.M)
 
@@ -36,8 +34,7 @@ def silently_lost(lost: list[str], reported: dict[str, set[int]]) -> list[str]:
 
 @pytest.mark.parametrize("root", ALL_ROOTS)
 def test_every_line_of_every_root_reaches_the_page(make_app, tmp_path, root):
-    srcdir = tmp_path / root
-    shutil.copytree(ROOTS / f"test-{root}", srcdir)
+    srcdir = copy_root(tmp_path, root)
     # The programs' outputs are not source lines: no need to run them here.
     overrides = {"coursekit_execute": False}
     text = make_app("html", srcdir=srcdir, confoverrides=overrides)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,9 +12,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import run_sphinx
-
-ROOTS = Path(__file__).parent / "roots"
+from conftest import copy_root, run_sphinx
 
 
 @pytest.mark.sphinx("html", testroot="programs")
@@ -91,8 +88,7 @@ def build_in_process(make_app, src: Path) -> tuple[str, Path]:
 
 
 def test_cache_runs_only_what_changed(make_app, tmp_path):
-    src = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-programs", src)
+    src = copy_root(tmp_path, "programs")
     assert counts(build_in_process(make_app, src)[0]) == (3, 3, 0)
     assert counts(build_in_process(make_app, src)[0]) == (3, 0, 3)  # no change
     page = src / "index.rst"
@@ -107,8 +103,7 @@ def test_cache_runs_only_what_changed(make_app, tmp_path):
 
 def test_a_new_chapter_needs_no_wiring(tmp_path):
     """Drop chap3_*.rst next to the others, list it in a toctree: deck, examples, outputs."""
-    src = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-new-chapter", src)
+    src = copy_root(tmp_path, "new-chapter")
     for builder, out in (("html", "html"), ("revealjs", "html/slides"), ("examples", "examples")):
         done = run_sphinx(src, tmp_path / out, builder)
         assert done.returncode == 0, done.stderr

@@ -9,28 +9,16 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import assert_imports_no_sphinx
 
 from coursekit.config import BUILD_DIR, DECK_DIR, HANDOUT_DIR, SLIDES_CHECK_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ["slidecheck", "handout", "sitecheck", "bench", "browser"]
-NO_SPHINX = (
-    "import sys; "
-    "assert not any(m == 'sphinx' or m.startswith('sphinx.') or m.startswith('sphinx_revealjs') "
-    "for m in sys.modules), sorted(m for m in sys.modules if 'sphinx' in m)"
-)
 
 
 def test_the_tools_import_no_sphinx():
-    imports = ", ".join(f"coursekit.tools.{name}" for name in TOOLS)
-    done = subprocess.run(
-        [sys.executable, "-c", f"import {imports}; {NO_SPHINX}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    assert_imports_no_sphinx(*(f"coursekit.tools.{name}" for name in TOOLS))
 
 
 def test_every_console_script_has_a_main():
