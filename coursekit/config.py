@@ -67,10 +67,33 @@ CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
     ),
     "coursekit_execute": (
         True,
-        "",
+        "html",
         (bool,),
         "Run the chapters' programs at build time and show their output. "
-        "Switch off with -D coursekit_execute=0.",
+        "Switch off with -D coursekit_execute=0 (every page is written again).",
+    ),
+    "coursekit_execution": (
+        "session",
+        "env",
+        (str,),
+        "How a page's Python blocks run: 'session' (in order, in one namespace, "
+        "like the cells of a notebook) or 'isolated' (each alone). A page's "
+        ":execution: field overrides it; a block's :isolated: option too.",
+    ),
+    "coursekit_data_dir": (
+        "data",
+        "",
+        (str,),
+        "Folder, relative to the source dir, that every program sees as ./data "
+        "(data sets put there by a maintainer: build machines are offline).",
+    ),
+    "coursekit_requirements": (
+        "requirements.txt",
+        "",
+        (str,),
+        "File, relative to the source dir, listing what the course's programs "
+        "import beyond the toolkit (make installs it; its content is part of "
+        "every result's key).",
     ),
     "coursekit_timeout": (
         60,

@@ -42,7 +42,7 @@ def test_failures_name_the_file_and_line_of_the_block(app, warning):
     by_line = {int(line): (path, text) for path, line, text in errors}
     assert all(path.endswith("index.rst") for path, _ in by_line.values())
     assert sorted(by_line) == [4, 10, 16, 21, 26]
-    assert by_line[4][1] == "the program of this code block raised an error:"
+    assert by_line[4][1] == "this code block raised an error:"
     # The traceback shows the chapter's own line numbers, not a temp file's.
     assert 'index.rst", line 8, in <module>' in messages
     assert "IndexError: list index out of range" in messages
@@ -61,13 +61,18 @@ def test_failures_name_the_file_and_line_of_the_block(app, warning):
 def build(src: Path, out: Path) -> str:
     done = run_sphinx(src, out)
     assert done.returncode == 0, done.stderr
-    (line,) = [x for x in done.stdout.splitlines() if re.match(r"coursekit: \d+ programs", x)]
+    (line,) = [x for x in done.stdout.splitlines() if re.match(SUMMARY, x)]
     return line
 
 
+#: The build's one summary line.
+SUMMARY = r"coursekit: \d+ blocks \("
+
+
 def counts(line: str) -> tuple[int, int, int]:
+    """(jobs, run, from cache) from the summary line."""
     match = re.match(
-        r"coursekit: (\d+) programs, (\d+) run, (\d+) from cache, [\d.]+ s"
+        r"coursekit: \d+ blocks \([^)]*\) in (\d+) jobs; (\d+) run, (\d+) from cache, [\d.]+ s"
         r"(?:, at most \d+ at once)?(?:; Slidey habits read: .*)?$",
         line,
     )
@@ -81,7 +86,7 @@ def build_in_process(make_app, src: Path) -> tuple[str, Path]:
     app.build()
     assert app.warning.getvalue() == ""
     (line,) = [
-        x for x in app.status.getvalue().splitlines() if re.match(r"coursekit: \d+ programs", x)
+        x for x in app.status.getvalue().splitlines() if re.match(SUMMARY, x)
     ]
     app.cleanup()
     return line, app.outdir
@@ -89,14 +94,15 @@ def build_in_process(make_app, src: Path) -> tuple[str, Path]:
 
 def test_cache_runs_only_what_changed(make_app, tmp_path):
     src = copy_root(tmp_path, "programs")
-    assert counts(build_in_process(make_app, src)[0]) == (3, 3, 0)
-    assert counts(build_in_process(make_app, src)[0]) == (3, 0, 3)  # no change
+    # Two jobs: the page's session (two blocks), the full program that runs alone.
+    assert counts(build_in_process(make_app, src)[0]) == (2, 2, 0)
+    assert counts(build_in_process(make_app, src)[0]) == (2, 0, 2)  # no change
     page = src / "index.rst"
-    page.write_text(page.read_text().replace("A standalone program:", "A program:"))
-    assert counts(build_in_process(make_app, src)[0]) == (3, 0, 3)  # text-only edit
+    page.write_text(page.read_text().replace("A standalone program:", "A program:\n\nMore text."))
+    assert counts(build_in_process(make_app, src)[0]) == (2, 0, 2)  # text-only edit
     page.write_text(page.read_text().replace("sum(range(5))", "sum(range(6))"))
     line, out = build_in_process(make_app, src)
-    assert counts(line) == (3, 1, 2)  # one block edited
+    assert counts(line) == (2, 1, 1)  # one block edited: its page's session runs again
     assert "total 15" in (out / "index.html").read_text()
     assert not any((src / "_build" / ".coursekit-cache" / "tmp").glob("*"))
 
@@ -116,7 +122,10 @@ def test_a_new_chapter_needs_no_wiring(tmp_path):
     )
     assert len(deck.select("div.slides > section")) == 3
     scripts = sorted(p.name for p in (tmp_path / "examples" / "chap3_convolutions").glob("*.py"))
-    assert scripts == ["01_s3-1_un-noyau.py", "02_s3-2_convolution.py"]
+    # The page's block is a notebook (jupytext's percent format); the full program its own.
+    assert scripts == ["02_s3-2_convolution.py", "chap3_convolutions.py"]
+    script = (tmp_path / "examples" / "chap3_convolutions" / scripts[1]).read_text()
+    assert script.count("# %%\n") == 1 and "# chap3_convolutions.rst:13\n" in script
 
 
 @pytest.mark.sphinx("html", testroot="bad-inputs")
@@ -130,7 +139,7 @@ def test_bad_programs_end_as_documented(app, warning):
     assert sorted(lines) == [40, 48, 55]
     assert "ended the interpreter with exit status 3" in lines[40]
     assert "was killed by signal SIGSEGV" in lines[48]
-    assert lines[55] == "the program of this code block raised an error:"
+    assert lines[55].startswith("this code block is not valid Python")
     assert 'index.rst", line 57' in messages and "SyntaxError" in messages
     # The program wrote and moved around in its own temporary folder: the sources are untouched.
     after = sorted(p.name for p in Path(app.srcdir).rglob("*") if "_build" not in p.parts)
@@ -222,7 +231,7 @@ def test_a_failed_program_that_drew_a_figure_shows_it_with_its_failure(make_app,
     )
     app = make_app("html", srcdir=src)
     app.build()
-    assert "index.rst:4: ERROR: the program of this code block raised an error" in (
+    assert "index.rst:4: ERROR: this code block raised an error" in (
         app.warning.getvalue()
     )
     soup = BeautifulSoup((app.outdir / "index.html").read_text(), "html.parser")

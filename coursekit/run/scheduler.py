@@ -21,8 +21,12 @@ import tempfile
 import threading
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coursekit.run.runner import Job, Outcome, read_outcome
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: The folder that holds the coursekit package: the server imports it from there.
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
@@ -164,6 +168,23 @@ class Scheduler:
                 self._done.wait(timeout=0.5)
             return {key: self._outcomes[key] for key in keys}
 
+    def completed(self, keys: list[str]) -> Iterator[str]:
+        """Yield each key of ``keys`` as its job ends (in the order they end)."""
+        left = list(keys)
+        while left:
+            with self._done:
+                done = [key for key in left if key in self._outcomes]
+                if not done:
+                    reader = self._reader
+                    if self._process is None or reader is None or not reader.is_alive():
+                        self._fail_unfinished(left)
+                        continue
+                    self._done.wait(timeout=0.5)
+                    continue
+            for key in done:
+                left.remove(key)
+                yield key
+
     def run(self, jobs: list[Job], workdir: Path | None = None) -> list[Outcome]:
         """Submit ``jobs`` and wait for them; outcomes come back in job order."""
         for job in jobs:
@@ -201,7 +222,7 @@ class Scheduler:
                 self._record(message)
             except Exception as error:  # a result folder half written by a killed child
                 self._outcomes[message["key"]] = Outcome(
-                    message["key"], "crash", error=f"its result could not be read: {error}\n"
+                    message["key"], "crash", reason=f"its result could not be read: {error}\n"
                 )
 
     def _record(self, message: dict) -> None:
@@ -224,4 +245,4 @@ class Scheduler:
         why = self._server_error.strip() or "the program server ended unexpectedly"
         for key in keys:
             if key not in self._outcomes:
-                self._outcomes[key] = Outcome(key, "crash", error=f"could not run: {why}\n")
+                self._outcomes[key] = Outcome(key, "crash", reason=f"could not run: {why}\n")

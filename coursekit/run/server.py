@@ -7,7 +7,8 @@ jobs, one JSON object per line, on its standard input. It keeps them in a
 queue, longest expected first, forks a fresh child per job (so no state
 leaks from one program to the next, and each starts warm), never runs more
 than ``WORKERS`` at once, and kills a child that runs past its own timeout,
-counted from the child's start (never from when the job was queued). For
+counted from the child's start (never from when the job was queued): the
+sum of its cells' timeouts and a margin (each cell stops itself at its own). For
 each finished job it writes one JSON line on its standard output: the key,
 the folder the child wrote into, its exit status and, when it was killed,
 the timeout it ran past.
@@ -40,6 +41,9 @@ def preload(modules: list[str]) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
+    # What every session needs: IPython's shell and its input transformation.
+    import IPython.core.inputtransformer2
+    import IPython.core.interactiveshell  # noqa: F401
     import matplotlib.pyplot
 
     problems = []
@@ -107,8 +111,7 @@ class Server:
     def add(self, line: str) -> None:
         data = json.loads(line)
         folder = data.pop("folder")
-        data["collect"] = tuple(data.get("collect", ()))
-        job = Job(**data)
+        job = Job.from_json(data)
         self.serial += 1
         heapq.heappush(self.queue, (-job.expected, self.serial, job, folder))
 
@@ -124,11 +127,11 @@ class Server:
         for pid, (job, folder, started) in list(self.running.items()):
             timed_out = None
             done, status = os.waitpid(pid, os.WNOHANG)
-            if not done and now - started > job.timeout:
+            if not done and now - started > job.limit:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
                 done, status = os.waitpid(pid, 0)
-                timed_out = job.timeout
+                timed_out = job.limit
             if not done:
                 continue
             del self.running[pid]

@@ -1,9 +1,10 @@
-"""Downloads: every program as a script and as a notebook, and one archive per chapter.
+"""Downloads: each page's notebook and lone programs, as scripts and notebooks.
 
-The HTML text offers, under each program's output, its ``.py`` script (the
-same file as in ``examples/``) and a Jupyter notebook made with nbformat that
-runs the same code; the chapter's first section links an archive of all of
-them. Files go to ``_downloads/coursekit/<chapter>/`` in the HTML output.
+The chapter's first section links the page's notebook (its session: the
+percent-format ``.py`` of ``examples/`` and the same cells as ``.ipynb``)
+and an archive of every file; under the output of a program that runs
+alone, its own ``.py`` and ``.ipynb``. Files go to
+``_downloads/coursekit/<chapter>/`` in the HTML output.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 
 from coursekit.config import DECK_BUILDERS
-from coursekit.core.programs import Program, script_name
-from coursekit.sphinx.extraction import scripts_of
+from coursekit.core.programs import MODES, Program, script_name, split_page
+from coursekit.sphinx.execution import page_mode
+from coursekit.sphinx.extraction import page_scripts
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 
@@ -28,41 +30,6 @@ if TYPE_CHECKING:
 FOLDER = "_downloads/coursekit"
 #: Zip entries carry this date, so that two builds give the same archive.
 EPOCH = (1980, 1, 1, 0, 0, 0)
-
-
-def notebook_text(program: Program, script: str) -> str:
-    """The program as a Jupyter notebook: a title cell, then its code."""
-    import nbformat
-
-    title = f"# {program.section}\n\n" if program.section else ""
-    body = script.split("\n\n", 1)[1] if "\n\n" in script else script
-    notebook = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell(
-                title
-                + str(_("Program of the course, from `%(source)s` (code block at line %(line)s)."))
-                % {"source": program.source, "line": program.directive_line}
-            ),
-            nbformat.v4.new_code_cell(body.rstrip("\n")),
-        ],
-        metadata={
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-    )
-    for index, cell in enumerate(notebook.cells):
-        cell["id"] = f"cell-{index}"  # stable ids: the same notebook at every build
-    nbformat.validate(notebook)
-    return nbformat.writes(notebook) + "\n"
-
-
-def chapter_files(programs: list[Program]) -> dict[str, str]:
-    """File name -> content: each program's script and notebook."""
-    files = {}
-    for (name, script), program in zip(scripts_of(programs).items(), programs, strict=True):
-        files[name] = script
-        files[name[:-3] + ".ipynb"] = notebook_text(program, script)
-    return files
 
 
 def archive(files: dict[str, str], folder: str) -> bytes:
@@ -96,12 +63,20 @@ def links_for(docname: str, index: int, program: Program) -> nodes.paragraph:
     return para
 
 
-def chapter_archive_link(docname: str) -> nodes.paragraph:
+def chapter_archive_link(docname: str, session: bool) -> nodes.paragraph:
     para = nodes.paragraph(classes=["coursekit-downloads", "coursekit-archive"])
+    base = Path(docname).name
+    if session:
+        para += nodes.Text(str(_("The notebook of this page: ")))
+        for label, filename in (("script .py", f"{base}.py"), ("notebook .ipynb", f"{base}.ipynb")):
+            if len(para.children) > 1:
+                para += nodes.Text(" · ")
+            ref = nodes.reference("", label, refuri=download_url(docname, docname, filename))
+            ref["classes"].append("download")
+            para += ref
+        para += nodes.Text(" — ")
     para += nodes.Text(str(_("All the programs of this page, as scripts and notebooks: ")))
-    para += nodes.reference(
-        "", f"{docname}.zip", refuri=download_url(docname, docname, f"{docname}.zip")
-    )
+    para += nodes.reference("", f"{base}.zip", refuri=download_url(docname, docname, f"{base}.zip"))
     return para
 
 
@@ -109,11 +84,14 @@ def add_archive_link(app: Sphinx, doctree: nodes.document, docname: str) -> None
     """``doctree-resolved``: link the chapter's archive under its title, in the text only."""
     if app.builder.format != "html" or app.builder.name in DECK_BUILDERS:
         return
-    if not state(app.env).programs(docname):
+    programs = state(app.env).programs(docname)
+    if not programs:
         return
+    mode = page_mode(app.env, app.config, docname)
+    session = bool(split_page(programs, mode if mode in MODES else "session")[0])
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is not None and section.children and isinstance(section[0], nodes.title):
-        section.insert(1, chapter_archive_link(docname))
+        section.insert(1, chapter_archive_link(docname, session))
 
 
 def write_downloads(app: Sphinx, exception: BaseException | None) -> None:
@@ -125,7 +103,7 @@ def write_downloads(app: Sphinx, exception: BaseException | None) -> None:
             continue
         folder = Path(app.outdir) / FOLDER / docname
         folder.mkdir(parents=True, exist_ok=True)
-        files = chapter_files(programs)
+        files = page_scripts(app.env, app.config, docname, notebooks=True)
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
         (folder / f"{Path(docname).name}.zip").write_bytes(archive(files, Path(docname).name))

@@ -1,12 +1,14 @@
 """The chapter's programs, as the chapter states them.
 
-- ``code-block:: python`` is a program of its own, run at build time, unless
-  it says ``:excerpt-of: NAME`` (it then shows part of the program NAME and
-  links to it) or ``:no-run:``. Options: ``:timeout: SECONDS``,
-  ``:expect-error:`` (the error is the point: it is shown as output).
+- ``code-block:: python`` runs at build time, as the next cell of the page's
+  notebook (or alone, with ``:isolated:`` or on a page whose ``:execution:``
+  field says ``isolated``), unless it says ``:excerpt-of: NAME`` (it then
+  shows part of the program NAME and links to it) or ``:no-run:``. Options:
+  ``:timeout: SECONDS``, ``:expect-error:`` (the error is the point: it is
+  shown as output).
 - ``.. full-program:: NAME`` with a ``:title:`` holds the complete program
-  that excerpts belong to. The text shows it folded, with its output; the
-  deck leaves it out.
+  that excerpts belong to; it always runs alone. The text shows it folded,
+  with its output; the deck leaves it out.
 
 This module collects programs and excerpts into the environment and checks
 every excerpt against its program; :mod:`coursekit.sphinx.outputs` runs them.
@@ -78,7 +80,9 @@ def _source_path(env: BuildEnvironment, docname: str) -> str:
 class ProgramDirectiveMixin:
     """What the two directives share: turning their content into a Program."""
 
-    def make_program(self: SphinxDirective, name: str = "", title: str = "") -> Program:
+    def make_program(
+        self: SphinxDirective, name: str = "", title: str = "", isolated: bool = False
+    ) -> Program:
         content = list(self.content)
         leading = 0
         while leading < len(content) and not content[leading].strip():
@@ -96,6 +100,7 @@ class ProgramDirectiveMixin:
             title=title,
             timeout=self.options.get("timeout", self.config.coursekit_timeout),
             expect_error="expect-error" in self.options,
+            isolated=isolated or "isolated" in self.options,
         )
 
     def record(self: SphinxDirective, program: Program) -> nodes.Element:
@@ -116,6 +121,7 @@ class CodeBlock(ProgramDirectiveMixin, SphinxCodeBlock):
         **RUN_OPTIONS,
         "excerpt-of": directives.unchanged_required,
         "no-run": directives.flag,
+        "isolated": directives.flag,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -161,7 +167,7 @@ class FullProgram(ProgramDirectiveMixin, SphinxDirective):
             raise self.error(f"full-program '{name}' needs a :title: (shown to the reader).")
         if not "".join(self.content).strip():
             raise self.error(f"full-program '{name}' has no code.")
-        program = self.make_program(name=name, title=self.options["title"])
+        program = self.make_program(name=name, title=self.options["title"], isolated=True)
         listing = program_listing(name=name, title=program.title)
         listing["ids"] = [f"program-{name}"]
         self.set_source_info(listing)

@@ -1,15 +1,21 @@
-"""The execution phase: every program of the build runs once, on one scheduler.
+"""The execution phase: every page's session and every program runs once, on one scheduler.
+
+A page's Python blocks run as the cells of one notebook (a session), except
+those that run alone (``:isolated:``, ``full-program``, a page in isolated
+mode); :func:`page_units` says which jobs a page makes.
 
 - ``builder-inited``: on a first build, the program server starts, so that
   its imports overlap Sphinx's reading.
-- ``doctree-read``: a page's programs whose result is not cached are sent to
+- ``doctree-read``: a page's jobs whose result is not cached are sent to
   the scheduler at once (longest first, by the last build's timings), so
   they run while Sphinx reads the next pages.
 - ``env-updated``: excerpts are checked; whatever was not sent yet (a
   parallel read, a cache emptied under an unchanged page) is sent; the phase
-  waits, stores the results by content, records one run per program in the
-  environment and reports each failure as one error naming the chapter file
-  and line; then one summary line.
+  waits (showing progress), stores the results by content (failures too, but
+  not timeouts and killed runs), records one run per block in the
+  environment and reports each failing block, cached or not, as one error
+  naming the chapter file and line; it checks that the programs left the
+  data folder as it was; then one summary line.
 
 One :class:`BuildExecution` object per Sphinx application holds the build's
 scheduler: there is one scheduler per build, whatever the number of pages.
@@ -17,6 +23,8 @@ scheduler: there is one scheduler per build, whatever the number of pages.
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import json
 import os
 import time
@@ -25,11 +33,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx.util import logging
+from sphinx.util.display import status_iterator
 
 from coursekit.config import BUILD_DIR, NO_RUN_BUILDERS
-from coursekit.core.programs import Program, fingerprint_of
+from coursekit.core.programs import MODES, Program, Session, fingerprint_of, split_page
 from coursekit.run.cache import ResultCache
-from coursekit.run.runner import Job, Outcome
+from coursekit.run.cell import FAILURES
+from coursekit.run.runner import Cell, CellOutcome, Job, Outcome
+from coursekit.run.sandbox import changes, snapshot
 from coursekit.run.scheduler import Scheduler
 from coursekit.sphinx.dialect import describe_habits, habit_counts
 from coursekit.sphinx.examples import check_excerpts
@@ -45,18 +56,64 @@ logger = logging.getLogger(__name__)
 
 #: File, in the cache folder, of the last build's run times (for the order of runs).
 TIMINGS = "timings.json"
+#: Statuses in the order the summary line gives them.
+STATUSES = (
+    "ok",
+    "expected-error",
+    "exercise",
+    "shell",
+    "error",
+    "syntax",
+    "network",
+    "missing-module",
+    "timeout",
+    "crash",
+    "not-run",
+)
 
 
 @dataclass
 class RunRecord:
-    """One line of the execution report."""
+    """One line of the execution report: one block, and the job it ran in."""
 
     program: Program
+    #: The block's place among its page's programs (its output placeholder's).
+    index: int
     key: str
+    #: The block's place among its job's cells (0 for a program that runs alone).
+    cell: int
     status: str
     duration: float
     device: str
     cached: bool
+    session: bool
+
+
+@dataclass
+class Unit:
+    """One job of a page: its session, or one program that runs alone."""
+
+    docname: str
+    key: str
+    programs: list[Program]
+    session: bool
+    where: str
+
+    def job(self, app: Sphinx, expected: float) -> Job:
+        first = self.programs[0]
+        data = data_folder(app)
+        common = {
+            "key": self.key,
+            # Relative to the project: the page shows it, on any machine the same.
+            "filename": first.source,
+            "expected": expected,
+            "data": str(data) if data.is_dir() else "",
+            "data_label": data_label(app),
+        }
+        if self.session:
+            cells = tuple(Cell(p.code, p.line, p.timeout) for p in self.programs)
+            return Job(cells=cells, session=True, **common)
+        return Job(code=first.code, first_line=first.line, timeout=first.timeout, **common)
 
 
 def cache_for(config: Config, confdir: str | os.PathLike) -> ResultCache:
@@ -69,27 +126,95 @@ def execution_enabled(app: Sphinx) -> bool:
     return bool(app.config.coursekit_execute) and app.builder.name not in NO_RUN_BUILDERS
 
 
-def program_key(config: Config, program: Program) -> str:
-    return program.key(fingerprint_of(tuple(config.coursekit_cache_packages)))
+def data_folder(app: Sphinx) -> Path:
+    """The course's data folder (``./data`` for every program)."""
+    return Path(app.srcdir, app.config.coursekit_data_dir)
 
 
-def failure_message(program: Program, outcome: Outcome) -> str:
-    """What went wrong with a program, and what it printed on its error stream."""
-    what = f"program '{program.name}'" if program.name else "the program of this code block"
-    if program.expect_error and outcome.ok:
+def data_label(app: Sphinx) -> str:
+    """The data folder as messages name it: from the project's top."""
+    folder = data_folder(app)
+    try:
+        return folder.resolve().relative_to(Path(app.confdir).resolve()).as_posix() + "/"
+    except ValueError:
+        return folder.as_posix() + "/"
+
+
+def environment(app: Sphinx) -> str:
+    """What, besides their code, shapes what the programs do: the versions, the
+    device, the course's own requirements and its data folder."""
+    parts = [fingerprint_of(tuple(app.config.coursekit_cache_packages))]
+    requirements = Path(app.srcdir, app.config.coursekit_requirements)
+    if requirements.is_file():
+        parts.append("requirements " + hashlib.sha256(requirements.read_bytes()).hexdigest()[:16])
+    data = snapshot(data_folder(app))
+    if data:
+        parts.append("data " + hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16])
+    return "; ".join(parts)
+
+
+def page_mode(env: BuildEnvironment, config: Config, docname: str) -> str:
+    """``session`` or ``isolated``: the page's ``:execution:`` field, else conf.py's."""
+    mode = str(env.metadata.get(docname, {}).get("execution", config.coursekit_execution))
+    return mode.strip().lower()
+
+
+def page_units(app: Sphinx, docname: str, fingerprint: str) -> list[Unit]:
+    """The jobs of a page: its session (when it has one), then its isolated programs."""
+    programs = state(app.env).programs(docname)
+    if not programs:
+        return []
+    mode = page_mode(app.env, app.config, docname)
+    cells, alone = split_page(programs, mode if mode in MODES else "session")
+    units = []
+    if cells:
+        session = Session(docname, cells[0].source, tuple(cells))
+        units.append(Unit(docname, session.key(fingerprint), cells, True, session.where))
+    for program in alone:
+        units.append(Unit(docname, program.key(fingerprint), [program], False, program.where))
+    return units
+
+
+def cacheable(outcome: Outcome) -> bool:
+    """Failures are kept like successes; a run cut short (timeout, killed) is not."""
+    return outcome.status not in ("timeout", "crash")
+
+
+def block_status(program: Program, cell: CellOutcome | None) -> str:
+    """What a block's run means: ``expected-error`` for an error that is the point."""
+    if cell is None:
+        return "not-run"
+    if program.expect_error:
+        if cell.status == "error":
+            return "expected-error"
+        return "error" if cell.status == "ok" else cell.status
+    return cell.status
+
+
+def failure_message(program: Program, cell: CellOutcome | None, session: bool) -> str:
+    """What went wrong with a block, and what it printed on its error stream."""
+    what = f"program '{program.name}'" if program.name else "this code block"
+    status = block_status(program, cell)
+    if cell is None or status == "not-run":
+        return f"{what} did not run: the page's session stopped at an earlier block."
+    if program.expect_error and cell.status == "ok":
         return f"{what} is marked :expect-error: but ran without error."
-    if outcome.status == "error":
-        return f"{what} raised an error:\n{outcome.error.rstrip()}"
-    head = f"{what} {outcome.error.strip()}"
-    if outcome.status == "timeout":
+    if status == "syntax":
+        return (
+            f"{what} is not valid Python (an exercise skeleton would hold ..., … or TODO):\n"
+            f"{cell.error.rstrip()}"
+        )
+    if status in ("network", "missing-module"):
+        return cell.error.rstrip()
+    if status == "error":
+        return f"{what} raised an error:\n{cell.error.rstrip()}"
+    head = f"{what} {cell.error.strip()}"
+    if status == "timeout":
         head += " (raise it with the block's :timeout: option or coursekit_timeout)"
-    tail = outcome.stderr.strip()[-2000:]
+        if session:
+            head += "; the blocks after it did not run"
+    tail = cell.stderr.strip()[-2000:]
     return f"{head}\n{tail}" if tail else head
-
-
-def as_expected(program: Program, outcome: Outcome) -> bool:
-    """A result worth caching: it ran to its end, failing only when it should."""
-    return outcome.status in ("ok", "error") and (outcome.status == "error") == program.expect_error
 
 
 class BuildExecution:
@@ -97,12 +222,19 @@ class BuildExecution:
 
     def __init__(self) -> None:
         self.scheduler: Scheduler | None = None
-        self.sent: dict[str, Program] = {}
+        self.sent: dict[str, Unit] = {}
         self.started: float | None = None
         self.owner = os.getpid()
         self.timings: dict[str, float] = {}
+        self.fingerprint: str | None = None
+        self.data_before: dict[str, tuple[int, int]] | None = None
 
     # -- helpers ---------------------------------------------------------
+    def _fingerprint(self, app: Sphinx) -> str:
+        if self.fingerprint is None:
+            self.fingerprint = environment(app)
+        return self.fingerprint
+
     def _scheduler(self, app: Sphinx) -> Scheduler:
         if self.scheduler is None:
             self.scheduler = Scheduler(
@@ -114,36 +246,29 @@ class BuildExecution:
                 self.timings = json.loads((cache.root / TIMINGS).read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 self.timings = {}
+            if self.data_before is None:
+                self.data_before = snapshot(data_folder(app))
         return self.scheduler
 
-    def _send(self, app: Sphinx, programs: list[Program]) -> None:
+    def _send(self, app: Sphinx, docnames: list[str]) -> None:
         cache = cache_for(app.config, app.confdir)
-        todo = []
-        for program in programs:
-            key = program_key(app.config, program)
-            if key not in self.sent and not cache.has(key):
-                todo.append((program, key))
+        fingerprint = self._fingerprint(app)
+        todo = [
+            unit
+            for docname in docnames
+            for unit in page_units(app, docname, fingerprint)
+            if unit.key not in self.sent and not cache.has(unit.key)
+        ]
         if not todo:
             return
         scheduler = self._scheduler(app)
         if self.started is None:
             self.started = time.perf_counter()
         workdir = cache.workdir()
-        for program, key in todo:
-            self.sent[key] = program
-            expected = self.timings.get(key, self.timings.get(program.where, 0.0))
-            scheduler.submit(
-                Job(
-                    key=key,
-                    code=program.code,
-                    # Relative to the project: the page shows it, on any machine the same.
-                    filename=program.source,
-                    first_line=program.line,
-                    timeout=program.timeout,
-                    expected=expected,
-                ),
-                workdir,
-            )
+        for unit in todo:
+            self.sent[unit.key] = unit
+            expected = self.timings.get(unit.key, self.timings.get(unit.where, 0.0))
+            scheduler.submit(unit.job(app, expected), workdir)
 
     # -- events ----------------------------------------------------------
     def warm_up(self, app: Sphinx) -> None:
@@ -152,10 +277,10 @@ class BuildExecution:
             self._scheduler(app).warm_up()
 
     def page_read(self, app: Sphinx, doctree: nodes.document) -> None:
-        """``doctree-read``: send the page's uncached programs to the scheduler."""
+        """``doctree-read``: send the page's uncached jobs to the scheduler."""
         # In a parallel read this runs in a forked reader: env-updated sends them.
         if execution_enabled(app) and os.getpid() == self.owner:
-            self._send(app, state(app.env).programs(app.env.docname))
+            self._send(app, [app.env.docname])
 
     def finish(self, app: Sphinx, env: BuildEnvironment) -> list[str]:
         """``env-updated``: wait for every run, record and report them."""
@@ -170,32 +295,59 @@ class BuildExecution:
                 logger.info("coursekit: Slidey habits read: %s", habits)
             self.close()
             return []
-        programs = records.all_programs()
-        self._send(app, programs)
-        fresh: dict[str, Outcome] = {}
-        at_once = 0
-        if self.sent and self.scheduler is not None:
-            fresh = self.scheduler.wait(list(self.sent))
-            self.scheduler.close()  # every run is over; the server reports its figures
-            at_once = self.scheduler.most_at_once
-            for warning in self.scheduler.warnings:
-                logger.warning(warning, type="coursekit", subtype="preload")
+        docnames = sorted(records.data["programs"])
+        for docname in docnames:
+            mode = page_mode(env, app.config, docname)
+            if mode not in MODES:
+                logger.error(
+                    "the page's :execution: field is %r; it must be one of: %s.",
+                    mode,
+                    ", ".join(MODES),
+                    location=docname,
+                    type="coursekit",
+                    subtype="execution",
+                )
+        self._send(app, docnames)
+        fresh = self._wait(app)
         cache = cache_for(app.config, app.confdir)
-        ran = 0
-        for program in programs:
-            key = program_key(app.config, program)
-            record = self._record(cache, program, key, fresh.get(key), records.data["failed"])
-            ran += not record.cached
-            records.data["runs"].setdefault(program.docname, []).append(record)
-            self.timings[program.where] = self.timings[key] = record.duration
+        fingerprint = self._fingerprint(app)
+        counts: collections.Counter[str] = collections.Counter()
+        blocks = ran = jobs = 0
+        for docname in docnames:
+            position = {id(p): i for i, p in enumerate(records.programs(docname))}
+            for unit in page_units(app, docname, fingerprint):
+                jobs += 1
+                outcome = fresh.get(unit.key)
+                cached = outcome is None
+                if outcome is None:
+                    outcome = cache.load(unit.key)
+                elif cacheable(outcome):
+                    outcome = cache.store(outcome)
+                else:
+                    records.data["failed"].setdefault(docname, {})[unit.key] = outcome
+                ran += not cached
+                for index, program in enumerate(unit.programs):
+                    record = self._record(
+                        unit, index, program, outcome, cached, position[id(program)]
+                    )
+                    records.data["runs"].setdefault(docname, []).append(record)
+                    counts[record.status] += 1
+                    blocks += 1
+                self.timings[unit.where] = self.timings[unit.key] = (
+                    outcome.duration if outcome else 0.0
+                )
         self._save_timings(cache)
-        total = len(programs)
+        self._check_data(app)
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
+        at_once = self.scheduler.most_at_once if self.scheduler is not None else 0
+        by_status = ", ".join(f"{counts[name]} {name}" for name in STATUSES if counts[name])
         logger.info(
-            "coursekit: %d programs, %d run, %d from cache, %.1f s%s%s",
-            total,
+            "coursekit: %d blocks (%s) in %d jobs; %d run, %d from cache, %.1f s%s%s",
+            blocks,
+            by_status or "none",
+            jobs,
             ran,
-            total - ran,
+            jobs - ran,
             elapsed,
             f", at most {at_once} at once" if at_once else "",
             f"; Slidey habits read: {habits}" if habits else "",
@@ -203,34 +355,73 @@ class BuildExecution:
         self.close()
         return []
 
+    def _wait(self, app: Sphinx) -> dict[str, Outcome]:
+        """Wait for what was sent, showing which pages are done."""
+        if not self.sent or self.scheduler is None:
+            return {}
+        keys = list(self.sent)
+        labels = {
+            key: unit.docname if unit.session else f"{unit.docname} ({unit.programs[0].slug})"
+            for key, unit in self.sent.items()
+        }
+        for _ in status_iterator(
+            self.scheduler.completed(keys),
+            "running programs... ",
+            "darkgreen",
+            len(keys),
+            app.verbosity,
+            stringify_func=labels.__getitem__,
+        ):
+            pass
+        fresh = self.scheduler.wait(keys)
+        self.scheduler.close()  # every run is over; the server reports its figures
+        for warning in self.scheduler.warnings:
+            logger.warning(warning, type="coursekit", subtype="preload")
+        return fresh
+
     def _record(
         self,
-        cache: ResultCache,
+        unit: Unit,
+        index: int,
         program: Program,
-        key: str,
         outcome: Outcome | None,
-        failed: dict[str, dict[str, Outcome]],
+        cached: bool,
+        position: int,
     ) -> RunRecord:
-        """The run of ``program``: fresh (``outcome``), or from the cache when None."""
-        if outcome is None:
-            stored = cache.load(key)
-            status = stored.status if stored else "absent"
-            duration = stored.duration if stored else 0.0
-            device = stored.device if stored else "-"
-            return RunRecord(program, key, status, duration, device, True)
-        if as_expected(program, outcome):
-            outcome = cache.store(outcome)
-            status = outcome.status
-        else:
+        """The run of one block, reported as an error when it failed."""
+        cell = outcome.cells[index] if outcome and index < len(outcome.cells) else None
+        status = block_status(program, cell) if outcome else "absent"
+        if status in FAILURES or status == "not-run":
             logger.error(
-                failure_message(program, outcome),
+                failure_message(program, cell, unit.session),
                 location=(program.docname, program.directive_line),
                 type="coursekit",
                 subtype="execution",
             )
-            failed.setdefault(program.docname, {})[key] = outcome
-            status = "failed"
-        return RunRecord(program, key, status, outcome.duration, outcome.device, False)
+        return RunRecord(
+            program=program,
+            index=position,
+            key=unit.key,
+            cell=index,
+            status=status,
+            duration=cell.duration if cell else 0.0,
+            device=outcome.device if outcome else "-",
+            cached=cached,
+            session=unit.session,
+        )
+
+    def _check_data(self, app: Sphinx) -> None:
+        if self.data_before is None:
+            return
+        changed = changes(self.data_before, snapshot(data_folder(app)))
+        if changed:
+            logger.error(
+                "the programs changed the data folder %s, which they must only read: %s.",
+                data_label(app),
+                "; ".join(changed),
+                type="coursekit",
+                subtype="data",
+            )
 
     def _save_timings(self, cache: ResultCache) -> None:
         cache.root.mkdir(parents=True, exist_ok=True)
@@ -240,7 +431,7 @@ class BuildExecution:
 
     def build_finished(self, app: Sphinx, exception: BaseException | None) -> None:
         """``build-finished``: no server left behind, and no run folder once pages are
-        written (a failed program's figures are shown from its folder until then)."""
+        written (a run cut short is shown from its folder until then)."""
         self.close()
         if execution_enabled(app):
             cache_for(app.config, app.confdir).clean_scratch()
@@ -252,6 +443,8 @@ class BuildExecution:
             self.scheduler = None
         self.sent = {}
         self.started = None
+        self.fingerprint = None
+        self.data_before = None
 
 
 def read_notebooks_last(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

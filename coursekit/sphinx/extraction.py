@@ -1,9 +1,11 @@
-"""``make examples``: every program of every chapter as a script under examples/.
+"""``make examples``: every page's programs as scripts under examples/.
 
 The ``examples`` builder reads the chapters like any other builder, then
-writes ``<outdir>/<chapter>/NN_sX-Y_name.py`` for each program (excerpts are
-covered by their complete program), and removes scripts that no longer
-correspond to a program. It runs nothing.
+writes into ``<outdir>/<chapter>/`` the page's session as one script in
+jupytext's percent format (``<chapter>.py``, one cell per block) and
+``NN_sX-Y_name.py`` for each program that runs alone (excerpts are covered
+by their complete program); it removes scripts that no longer correspond to
+a program. It runs nothing.
 """
 
 from __future__ import annotations
@@ -14,24 +16,37 @@ from typing import TYPE_CHECKING
 from sphinx.builders import Builder
 from sphinx.util import logging
 
-from coursekit.core.programs import Program, script_name, script_text
+from coursekit.core.programs import MODES
+from coursekit.core.scripts import page_files
+from coursekit.sphinx.execution import page_mode
+from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from docutils import nodes
     from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
 
 logger = logging.getLogger(__name__)
 
 
-def scripts_of(programs: Iterable[Program]) -> dict[str, str]:
-    """File name -> script text, for the programs of one chapter, in order."""
-    return {
-        script_name(index, program): script_text(program)
-        for index, program in enumerate(programs, start=1)
-    }
+def page_scripts(
+    env: BuildEnvironment, config: Config, docname: str, notebooks: bool = False
+) -> dict[str, str]:
+    """File name -> content: the page's session notebook and lone programs."""
+    programs = state(env).programs(docname)
+    mode = page_mode(env, config, docname)
+    return page_files(
+        docname,
+        programs,
+        mode if mode in MODES else "session",
+        notebooks,
+        session_intro=str(_("Notebook of the page `%(source)s`: its cells run in order.")),
+        program_intro=str(
+            _("Program of the course, from `%(source)s` (code block at line %(line)s).")
+        ),
+    )
 
 
 def write_scripts(folder: Path, scripts: dict[str, str]) -> list[str]:
@@ -73,7 +88,7 @@ class ExamplesBuilder(Builder):
         programs = state(self.env).data["programs"]
         outdir = Path(self.outdir)
         for docname in sorted(programs):
-            scripts = scripts_of(programs[docname])
+            scripts = page_scripts(self.env, self.config, docname)
             for name in write_scripts(outdir / docname, scripts):
                 logger.info("examples: %s/%s", docname, name)
         for folder in sorted(p for p in outdir.iterdir() if p.is_dir()):

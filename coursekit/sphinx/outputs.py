@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 
 from coursekit.config import DECK_BUILDERS
-from coursekit.run.runner import MAX_OUTPUT, Outcome
+from coursekit.core.programs import relocate
+from coursekit.run.cell import FAILURES
+from coursekit.run.runner import MAX_OUTPUT, CellOutcome, Outcome
 from coursekit.sphinx.downloads import links_for
 from coursekit.sphinx.examples import program_listing, program_output
-from coursekit.sphinx.execution import cache_for, execution_enabled, program_key
+from coursekit.sphinx.execution import RunRecord, cache_for, execution_enabled
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 from coursekit.sphinx.visitors import bare, pass_through, skip_node
@@ -34,6 +36,20 @@ class program_figure(nodes.General, nodes.Element):  # noqa: N801 (docutils nami
     """A figure a program drew; ``path`` is the PNG in the cache."""
 
 
+#: The label over a block's output, by status.
+LABELS = {
+    "ok": _("Output"),
+    "shell": _("Output"),
+    "expected-error": _("Output (the error is expected)"),
+    "exercise": _("Exercise"),
+    "network": _("Needs the network"),
+    "missing-module": _("Missing package"),
+    "syntax": _("Invalid code"),
+    "timeout": _("Timeout"),
+    "not-run": _("Not run"),
+}
+
+
 def cut_note(name: str, size: int) -> str:
     return _("[… output cut: %(size)s bytes in all, %(shown)s shown]") % {
         "size": f"{size:,}",
@@ -41,35 +57,76 @@ def cut_note(name: str, size: int) -> str:
     }
 
 
-def render_outcome(outcome: Outcome, figure_prefix: str, failed: bool) -> nodes.container:
-    """The nodes that show a program's output under its code."""
+def note(text: str, cls: str) -> nodes.paragraph:
+    para = nodes.paragraph(classes=["coursekit-note", cls])
+    para += nodes.Text(text)
+    return para
+
+
+def render_cell(
+    cell: CellOutcome | None, status: str, figure_prefix: str, traceback: str
+) -> nodes.container:
+    """The nodes that show what one block printed, drew and returned, under its code.
+
+    ``traceback`` is the cell's error, its line numbers moved to where the
+    page's blocks are now.
+    """
     # "no-search": search finds the course, not the numbers programs print.
-    box = nodes.container(classes=["coursekit-output", "no-search"])
+    box = nodes.container(classes=["coursekit-output", "no-search", f"coursekit-{status}"])
+    failed = status in FAILURES or status == "not-run"
     if failed:
         box["classes"].append("coursekit-failed")
     label = nodes.paragraph(classes=["coursekit-output-label"])
-    label += nodes.Text(str(_("Program failed") if failed else _("Output")))
+    label += nodes.Text(str(LABELS.get(status, _("Output"))))
     box += label
+    if cell is None or status == "not-run":
+        box += note(str(_("Not run: the page's session stopped at an earlier block.")), "")
+        return box
+    if status == "exercise":
+        text = str(_("Exercise: complete this code; it is not run."))
+        box += note(text, "coursekit-exercise-note")
+        return box
     for name, text, cls in (
-        ("stdout", outcome.stdout, "coursekit-stdout"),
-        ("stderr", outcome.stderr, "coursekit-stderr"),
-        ("error", outcome.error, "coursekit-error"),
+        ("stdout", cell.stdout, "coursekit-stdout"),
+        ("stderr", cell.stderr, "coursekit-stderr"),
+        ("value", cell.value, "coursekit-value"),
+        ("error", traceback, "coursekit-error"),
     ):
-        if name in outcome.cut:
-            text = f"{text}\n{cut_note(name, outcome.cut[name])}\n"
+        if name in cell.cut:
+            text = f"{text}\n{cut_note(name, cell.cut[name])}\n"
         if text.strip():
             block = nodes.literal_block(text, text, classes=[cls])
             block["language"] = "none"
             box += block
-    for number, path in enumerate(outcome.figures, start=1):
+    for number, path in enumerate(cell.figures, start=1):
         box += program_figure(path=str(path), name=f"{figure_prefix}-{number}.png")
+    if cell.shell:
+        text = str(_("Not run when the site is built (shell command): "))
+        para = note(text, "coursekit-shell-note")
+        for index, command in enumerate(cell.shell):
+            if index:
+                para += nodes.Text(", ")
+            para += nodes.literal(command, command)
+        box += para
     if len(box.children) == 1:
         label += nodes.Text(str(_(": (nothing is shown)")))
     return box
 
 
+def cell_traceback(runs: list[RunRecord], record: RunRecord, outcome: Outcome) -> str:
+    """The cell's error, its chapter lines moved to where the page's blocks are now."""
+    error = outcome.cells[record.cell].error
+    if not error:
+        return error
+    job = sorted((r for r in runs if r.key == record.key), key=lambda r: r.cell)
+    pairs = list(zip(outcome.cells, job, strict=False))
+    then = [(cell.first_line, len(r.program.code.splitlines())) for cell, r in pairs]
+    now = [r.program.line for _, r in pairs]
+    return relocate(error, record.program.source, then, now)
+
+
 def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """``doctree-resolved``: put each program's output in place of its placeholder."""
+    """``doctree-resolved``: put each block's output in place of its placeholder."""
     deck = app.builder.name in DECK_BUILDERS
     if deck:
         for node in list(doctree.findall(program_listing)):
@@ -82,20 +139,26 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         return
     records = state(app.env)
     cache = cache_for(app.config, app.confdir)
-    programs = records.programs(docname)
+    runs = records.data["runs"].get(docname, [])
+    by_index = {run.index: run for run in runs}
     failed = records.data["failed"].get(docname, {})
+    outcomes: dict[str, Outcome | None] = {}
     for placeholder in placeholders:
-        if deck or not execution_enabled(app):
+        record = by_index.get(placeholder["program_index"])
+        if deck or not execution_enabled(app) or record is None:
             placeholder.parent.remove(placeholder)
             continue
-        program = programs[placeholder["program_index"]]
-        key = program_key(app.config, program)
-        outcome = failed.get(key) or cache.load(key)
+        if record.key not in outcomes:
+            outcomes[record.key] = failed.get(record.key) or cache.load(record.key)
+        outcome = outcomes[record.key]
         if outcome is None:  # the cache was emptied after this build ran it
             placeholder.parent.remove(placeholder)
             continue
-        box = render_outcome(outcome, key[:16], failed=key in failed)
-        box += links_for(docname, placeholder["program_index"] + 1, program)
+        cell = outcome.cells[record.cell] if record.cell < len(outcome.cells) else None
+        traceback = cell_traceback(runs, record, outcome) if cell else ""
+        box = render_cell(cell, record.status, f"{record.key[:16]}-{record.cell}", traceback)
+        if not record.session:
+            box += links_for(docname, placeholder["program_index"] + 1, record.program)
         placeholder.replace_self(box)
 
 

@@ -1,9 +1,11 @@
-"""The execution report: one page that lists every program of the build.
+"""The execution report: one page that lists every block the build ran.
 
 ``.. execution-report::`` is replaced, when the page is written, by a table:
-per program, where it is, its status, how long it ran, on which device, and
-whether its result came from the cache. The page is re-read at every build
-so that the table is always that build's.
+per page and per block, where it is, how it ran (in the page's session or
+alone), its status (passed, failed, exercise, shell command not run, needs
+the network, missing package, timeout…), how long it ran, on which device,
+and whether its result came from the cache. The page is re-read at every
+build so that the table is always that build's.
 """
 
 from __future__ import annotations
@@ -13,15 +15,27 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from coursekit.core.programs import script_name
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import reread_every_build, state
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-#: What a run's status means to a reader.
-STATUS = {"ok": _("passed"), "error": _("expected error"), "failed": _("failed")}
+#: What a block's status means to a reader.
+STATUS = {
+    "ok": _("passed"),
+    "expected-error": _("expected error"),
+    "error": _("failed"),
+    "exercise": _("exercise (not run)"),
+    "shell": _("passed, shell command not run"),
+    "syntax": _("invalid code"),
+    "network": _("needs the network"),
+    "missing-module": _("missing package"),
+    "timeout": _("timeout"),
+    "crash": _("killed"),
+    "not-run": _("not run (after a timeout)"),
+    "absent": _("no result"),
+}
 
 
 class execution_report(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
@@ -43,7 +57,15 @@ def report_table(app: Sphinx, fromdocname: str) -> nodes.Node:
         return nodes.paragraph(text=str(_("No program was run during this build.")))
     headers = [
         str(word)
-        for word in (_("Program"), _("Source"), _("Status"), _("Duration"), _("Device"), _("Cache"))
+        for word in (
+            _("Page"),
+            _("Block"),
+            _("Run"),
+            _("Status"),
+            _("Duration"),
+            _("Device"),
+            _("Cache"),
+        )
     ]
     table = nodes.table(classes=["coursekit-report"])
     group = nodes.tgroup(cols=len(headers))
@@ -54,17 +76,17 @@ def report_table(app: Sphinx, fromdocname: str) -> nodes.Node:
     head += _row(headers)
     body = nodes.tbody()
     group += body
-    positions: dict[str, int] = {}
     for run in sorted(runs, key=lambda r: (r.program.docname, r.program.directive_line)):
         program = run.program
-        index = positions[program.docname] = positions.get(program.docname, 0) + 1
         link = nodes.reference("", "", internal=True)
         link["refuri"] = app.builder.get_relative_uri(fromdocname, program.docname)
-        link += nodes.literal(text=f"{program.docname}/{script_name(index, program)}")
+        link += nodes.literal(text=program.docname)
+        where = f"{program.source}:{program.directive_line}"
         body += _row(
             [
                 link,
-                f"{program.source}:{program.directive_line}",
+                f"{where} ({program.name})" if program.name else where,
+                str(_("session, cell %d") % (run.cell + 1) if run.session else _("alone")),
                 str(STATUS.get(run.status, run.status)),
                 f"{run.duration:.2f} s",
                 run.device,
