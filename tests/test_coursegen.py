@@ -87,10 +87,13 @@ def test_a_small_course_builds_clean_in_the_text_and_the_deck(make_app, tmp_path
     assert sum(per_page.values()) == SMALL["markers"]
     assert per_page == {page: deck_slides(deck.outdir / f"{page}.html") for page in with_markers}
 
-    # Every program ran, on its own; the text shows their outputs.
-    assert f"coursekit: {SMALL['programs']} programs, {SMALL['programs']} run, 0 from cache" in (
-        status
+    # Every block ran (a page's blocks in its session); the text shows their outputs.
+    summary = re.search(
+        r"coursekit: (\d+) blocks \((\d+) ok\) in (\d+) jobs; (\d+) run, 0 from", status
     )
+    assert summary is not None, status
+    blocks, ok, jobs, ran = (int(n) for n in summary.groups())
+    assert blocks == ok == SMALL["programs"] and ran == jobs
     outputs = sum(
         len(BeautifulSoup(p.read_text("utf-8"), "html.parser").select("div.coursekit-output"))
         for p in text.outdir.glob("*.html")

@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -21,17 +21,29 @@ import pytest
 from conftest import COURSE_PRELOAD, DOCS, ROOT
 
 from coursekit.core.programs import missing_excerpt_line
-from coursekit.run.runner import Job, Outcome
+from coursekit.run.runner import Cell, Job, Outcome
 from coursekit.run.scheduler import Scheduler
 
 EXAMPLES = ROOT / "examples" / "chap2_perceptron"
+#: The page's session, as the learner downloads it: one cell per block.
+SESSION = EXAMPLES / "chap2_perceptron.py"
 SEED_LINE = "torch.manual_seed(0)  # même initialisation à chaque exécution"
 XOR_TARGETS = "y = torch.tensor([[0],[1],[1],[0]]"
 
 
 def script(prefix: str) -> Path:
+    """A program that runs alone (a full program): its own script."""
     (path,) = EXAMPLES.glob(f"{prefix}_*.py")
     return path
+
+
+def session_cells() -> list[str]:
+    notebook = jupytext.read(SESSION)
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def cell(number: int) -> str:
+    return session_cells()[number - 1]
 
 
 def job(name: str, path: Path, code: str | None = None, collect=(), append: str = "") -> Job:
@@ -39,9 +51,8 @@ def job(name: str, path: Path, code: str | None = None, collect=(), append: str 
     return Job(key=name, code=code, filename=str(path), timeout=180, collect=tuple(collect))
 
 
-def replaced(path: Path, old: str, new: str) -> str:
-    code = path.read_text(encoding="utf-8")
-    assert code.count(old) == 1, (path.name, old)
+def replaced(code: str, old: str, new: str) -> str:
+    assert code.count(old) == 1, old
     return code.replace(old, new)
 
 
@@ -50,38 +61,92 @@ def tp_code() -> str:
     return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code") + "\n"
 
 
+#: What each claim reads from the session: (cell number, probe code, names).
+PROBES = {
+    "and": (1, "_out = model(X).detach()", ["_out"]),
+    "sigmoid": (2, "", ["y_hat"]),
+    "normalise": (3, "", ["X_norm"]),
+    "standardise": (4, "", ["X_stdized", "X_stdized_bn"]),
+    "mlp_sequential": (5, "PROBE_SEQUENTIAL", ["_shapes", "_params"]),
+    "mlp_class": (6, "PROBE_CLASS", ["_shapes", "_params"]),
+    "xor_mlp": (7, "", ["y_class", "y", "correct"]),
+    "regression": (8, "", ["preds_no_std", "preds_std"]),
+    "broadcasting": (9, "", ["X_centered"]),
+}
+
+
+def session_job() -> tuple[Job, dict[str, int]]:
+    """The page's session, run as the build runs it, with a probe cell after the cells
+    a claim reads (it copies the names the claim needs). Returns the job and, per
+    claim, the index of its cell among the job's cells."""
+    cells, where = [], {}
+    code = session_cells()
+    assert len(code) == 9
+    for number, source in enumerate(code, start=1):
+        cells.append(Cell(source, 1, 180))
+        for name, (at, probe, names) in PROBES.items():
+            if at != number:
+                continue
+            where[name] = len(cells) - 1
+            probe = {"PROBE_SEQUENTIAL": PROBE_SEQUENTIAL, "PROBE_CLASS": PROBE_CLASS}.get(
+                probe, probe
+            )
+            copies = "".join(f"_probe_{name}_{var} = {var}\n" for var in names)
+            cells.append(Cell(f"{probe}\n{copies}", 1, 60))
+    collect = [f"_probe_{name}_{var}" for name, (_, _, names) in PROBES.items() for var in names]
+    return Job(
+        "session", filename=str(SESSION), cells=tuple(cells), session=True, collect=tuple(collect)
+    ), where
+
+
+@dataclass
+class View:
+    """One claim's view of a run: a cell of the session, or a whole program."""
+
+    status: str
+    stdout: str
+    stderr: str
+    error: str
+    figures: list
+    values: dict
+    device: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def view_of(outcome: Outcome) -> View:
+    return View(
+        outcome.status,
+        outcome.stdout,
+        outcome.stderr,
+        outcome.error,
+        outcome.figures,
+        outcome.values,
+        outcome.device,
+    )
+
+
 def jobs() -> list[Job]:
-    perceptron = script("01")
+    first = cell(1)
     return [
-        job("and", perceptron, append="\n_out = model(X).detach()\n", collect=["_out"]),
         job(
             "xor",
-            perceptron,
-            replaced(
-                perceptron,
-                "y = torch.tensor([[0],[0],[0],[1]]",
-                "y = torch.tensor([[0],[1],[1],[0]]",
-            ),
+            SESSION,
+            replaced(first, "y = torch.tensor([[0],[0],[0],[1]]", XOR_TARGETS),
             append="\n_out = model(X).detach()\n_w = model.weight.detach()\n",
             collect=["_out", "_w"],
         ),
-        job("sigmoid", script("02"), collect=["y_hat"]),
-        job("normalise", script("03"), collect=["X_norm"]),
-        job("standardise", script("04"), collect=["X_stdized", "X_stdized_bn"]),
-        job("mlp_sequential", script("05"), append=PROBE_SEQUENTIAL, collect=PROBE_NAMES),
-        job("mlp_class", script("06"), append=PROBE_CLASS, collect=PROBE_NAMES),
-        job("xor_mlp", script("07"), collect=["y_class", "y", "correct"]),
-        job("regression", script("08"), collect=["preds_no_std", "preds_std"]),
         job(
             "regression_seed1",
-            script("08"),
-            replaced(script("08"), SEED_LINE, "torch.manual_seed(1)"),
+            SESSION,
+            replaced(cell(8), SEED_LINE, "torch.manual_seed(1)"),
             collect=["preds_std"],
         ),
         job("loss", script("10"), collect=["losses_std", "losses_no_std"]),
         job("early_stopping", script("11"), collect=["losses_std", "losses_no_std"]),
         job("summary_profiler", script("12")),
-        job("broadcasting", script("09"), collect=["X_centered"]),
         job("tp", DOCS / "TP_chap2.md", tp_code(), collect=["best_val", "prediction"]),
     ]
 
@@ -105,14 +170,24 @@ _params = sum(p.numel() for p in model.parameters())
 
 
 @pytest.fixture(scope="module")
-def results() -> dict[str, Outcome]:
-    batch = jobs()
+def results() -> dict[str, View]:
+    session, where = session_job()
     with Scheduler(preload=COURSE_PRELOAD) as runner:
-        outcomes = runner.run(batch)
-    return {outcome.key: outcome for outcome in outcomes}
+        whole, *outcomes = runner.run([session, *jobs()])
+    found = {outcome.key: view_of(outcome) for outcome in outcomes}
+    for name, index in where.items():
+        run = whole.cells[index]
+        probe = whole.cells[index + 1]
+        assert probe.status == "ok", f"probe of {name}: {probe.error}"
+        _, _, names = PROBES[name]
+        values = {var: whole.values[f"_probe_{name}_{var}"] for var in names}
+        found[name] = View(
+            run.status, run.stdout, run.stderr, run.error, run.figures, values, whole.device
+        )
+    return found
 
 
-def ok(results, name: str) -> Outcome:
+def ok(results, name: str) -> View:
     outcome = results[name]
     assert outcome.ok, f"{name}: {outcome.status}\n{outcome.error}\n{outcome.stderr}"
     return outcome
@@ -297,9 +372,17 @@ def test_every_python_block_is_covered(fresh_examples):
     blocks = re.findall(r"^\.\. code-block:: python\n((?:[ \t]+:.*\n)*)", source, flags=re.M)
     excerpts = [b for b in blocks if ":excerpt-of:" in b]
     full = re.findall(r"^\.\. full-program:: (\w+)", source, flags=re.M)
-    scripts = sorted(EXAMPLES.glob("*.py"))
     assert len(blocks) == 17 and len(excerpts) == 8 and len(full) == 3
-    assert len(scripts) == len(blocks) - len(excerpts) + len(full) == 12
+    # Every block that is not an excerpt is a cell of the page's notebook...
+    cells = session_cells()
+    assert len(cells) == len(blocks) - len(excerpts) == 9
+    lines = [int(re.match(r"# docs/chap2_perceptron\.rst:(\d+)\n", c).group(1)) for c in cells]
+    assert lines == sorted(lines)
+    for line in lines:
+        assert source.splitlines()[line - 1] == ".. code-block:: python"
+    # ...and every full program has a script of its own.
+    scripts = sorted(EXAMPLES.glob("[0-9]*.py"))
+    assert len(scripts) == len(full) == 3
     for path in scripts:
         header = path.read_text(encoding="utf-8").splitlines()[:3]
         assert re.match(
@@ -331,26 +414,22 @@ def test_pip_install_block_matches_the_dependencies():
 
 
 def test_a_learner_running_the_script_sees_what_the_page_shows(site, tmp_path):
-    """A plain ``python script.py`` prints what the build put on the page."""
+    """A plain ``python chap2_perceptron.py`` prints what the page shows under its cells."""
     from bs4 import BeautifulSoup
 
     page = site["html"].outdir / "chap2_perceptron.html"
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    boxes = soup.select("div.coursekit-output")
-
-    def run(prefix: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, str(script(prefix))],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "MPLBACKEND": "Agg"},
-            check=True,
-        )
-
-    prefixes = ("01", "02", "08")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # one process each
-        runs = list(pool.map(run, prefixes))
-    for prefix, done in zip(prefixes, runs, strict=True):
-        shown = boxes[int(prefix) - 1].select_one("div.coursekit-stdout pre").get_text()
-        assert done.stdout == shown, prefix
+    boxes = soup.select("div.coursekit-output.coursekit-session")
+    assert len(boxes) == 9
+    shown = "".join(
+        pre.get_text() for box in boxes for pre in box.select("div.coursekit-stdout pre")
+    )
+    done = subprocess.run(
+        [sys.executable, str(SESSION)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+        check=True,
+    )
+    assert done.stdout == shown

@@ -85,9 +85,7 @@ def build_in_process(make_app, src: Path) -> tuple[str, Path]:
     app = make_app("html", srcdir=src)
     app.build()
     assert app.warning.getvalue() == ""
-    (line,) = [
-        x for x in app.status.getvalue().splitlines() if re.match(SUMMARY, x)
-    ]
+    (line,) = [x for x in app.status.getvalue().splitlines() if re.match(SUMMARY, x)]
     app.cleanup()
     return line, app.outdir
 
@@ -231,9 +229,7 @@ def test_a_failed_program_that_drew_a_figure_shows_it_with_its_failure(make_app,
     )
     app = make_app("html", srcdir=src)
     app.build()
-    assert "index.rst:4: ERROR: this code block raised an error" in (
-        app.warning.getvalue()
-    )
+    assert "index.rst:4: ERROR: this code block raised an error" in (app.warning.getvalue())
     soup = BeautifulSoup((app.outdir / "index.html").read_text(), "html.parser")
     failed = soup.select_one("div.coursekit-output.coursekit-failed")
     assert "ValueError: après la figure" in failed.get_text()

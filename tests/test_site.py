@@ -258,26 +258,48 @@ def test_deck_shows_code_but_no_outputs_or_full_programs(deck):
 def test_execution_report_lists_every_program(html):
     soup = soup_of(html / "rapport_execution.html")
     rows = soup.select("table.coursekit-report tbody tr")
-    # The chapter's 12 programs, then the authoring guide's 5 (one shows an error on purpose).
+    # The chapter's 12 blocks, then the authoring guide's 5 (one shows an error on purpose).
     assert len(rows) == 17
-    statuses = []
+    statuses, runs = [], []
     for row in rows:
         cells = [c.get_text(strip=True) for c in row.find_all("td")]
-        statuses.append((cells[0].split("/")[0], cells[2]))
-        assert cells[3].endswith(" s")
-        assert cells[4].startswith(("cpu", "cuda"))
-        assert cells[5] in {"oui", "non"}
+        statuses.append((cells[0], cells[3]))
+        runs.append((cells[0], cells[2]))
+        assert re.fullmatch(r"docs/\w+\.rst:\d+( \(\w+\))?", cells[1]), cells[1]
+        assert cells[4].endswith(" s")
+        assert cells[5].startswith(("cpu", "cuda"))
+        assert cells[6] in {"oui", "non"}
     assert statuses.count(("chap2_perceptron", "réussi")) == 12
     assert statuses.count(("guide_auteur", "erreur attendue")) == 1
+    # The chapter's blocks are the cells of one session; its full programs run alone.
+    chapter = [run for page, run in runs if page == "chap2_perceptron"]
+    assert chapter.count("seul") == 3
+    assert [run for run in chapter if run != "seul"] == [
+        f"session, cellule {n}" for n in range(1, 10)
+    ]
 
 
 def test_every_program_can_be_downloaded_as_script_and_notebook(html):
+    import jupytext
     import nbformat
 
     soup = soup_of(html / f"{CHAPTER}.html")
+    # The page's notebook: the percent script of examples/, and the same cells as .ipynb.
+    archive = soup.select_one("p.coursekit-archive")
+    py, ipynb, zipped_name = (a["href"] for a in archive.select("a"))
+    session_script = ROOT / "examples" / CHAPTER / f"{CHAPTER}.py"
+    assert (html / py).read_text(encoding="utf-8") == session_script.read_text(encoding="utf-8")
+    notebook = nbformat.read(html / ipynb, as_version=4)
+    nbformat.validate(notebook)
+    from_script = jupytext.read(session_script)
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert code == [cell.source for cell in from_script.cells if cell.cell_type == "code"]
+    assert len(code) == 9
+    assert all(re.match(r"# docs/chap2_perceptron\.rst:\d+\n", c) for c in code)
+    # The programs that run alone (the full programs) keep their own script and notebook.
     blocks = soup.select("p.coursekit-downloads:not(.coursekit-archive)")
-    assert len(blocks) == 12
-    examples = sorted((ROOT / "examples" / CHAPTER).glob("*.py"))
+    assert len(blocks) == 3
+    examples = sorted((ROOT / "examples" / CHAPTER).glob("[0-9]*.py"))
     for block, script in zip(blocks, examples, strict=True):
         py, ipynb = (a["href"] for a in block.select("a"))
         assert (html / py).read_text(encoding="utf-8") == script.read_text(encoding="utf-8")
@@ -285,23 +307,30 @@ def test_every_program_can_be_downloaded_as_script_and_notebook(html):
         nbformat.validate(notebook)
         code = script.read_text(encoding="utf-8").split("\n\n", 1)[1]
         assert notebook.cells[1].source == code.rstrip("\n")
-    (archive_link,) = soup.select("p.coursekit-archive a")
-    with zipfile.ZipFile(html / archive_link["href"]) as zipped:
+    with zipfile.ZipFile(html / zipped_name) as zipped:
         names = zipped.namelist()
-    assert len(names) == 24 and all(n.startswith(f"{CHAPTER}/") for n in names)
+    assert len(names) == 2 + 3 * 2 and all(n.startswith(f"{CHAPTER}/") for n in names)
 
 
 def test_a_downloaded_notebook_runs_with_the_same_result(html):
+    """The page's .ipynb, run in Jupyter, prints and returns what the page shows, cell by cell."""
     import nbformat
     from nbclient import NotebookClient
 
     soup = soup_of(html / f"{CHAPTER}.html")
-    block = soup.select("p.coursekit-downloads:not(.coursekit-archive)")[1]  # §2.5
-    notebook = nbformat.read(html / block.select("a")[1]["href"], as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
-    printed = "".join(out.get("text", "") for out in notebook.cells[1].outputs)
-    box = block.find_parent("div", class_="coursekit-output")
-    assert printed == box.select_one("div.coursekit-stdout pre").get_text()
+    notebook = nbformat.read(html / soup.select("p.coursekit-archive a")[1]["href"], as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    boxes = soup.select("div.coursekit-output.coursekit-session")
+    assert len(cells) == len(boxes) == 9
+    for cell, box in zip(cells, boxes, strict=True):
+        printed = "".join(
+            out.get("text", "") for out in cell.outputs if out.output_type == "stream"
+        )
+        shown = box.select_one("div.coursekit-stdout pre")
+        assert printed == (shown.get_text() if shown else ""), cell.source[:60]
+        drawn = [out for out in cell.outputs if "image/png" in out.get("data", {})]
+        assert len(drawn) == len(box.select("img.coursekit-figure")), cell.source[:60]
 
 
 def test_linkcheck_finds_every_internal_target(site):

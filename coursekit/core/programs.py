@@ -24,8 +24,8 @@ from pathlib import Path
 
 #: Languages that are Python code blocks.
 PYTHON = {"python", "python3", "py", "ipython", "ipython3"}
-#: Bumped when the way programs are run changes what they output.
-RUNNER_VERSION = "2"
+#: Bumped when the way programs are run, or how their results are stored, changes.
+RUNNER_VERSION = "3"
 #: An excerpt line that stands for omitted code.
 ELLIPSIS = re.compile(r"^\s*(\.\.\.|…)\s*$")
 #: How a page's blocks run: together, as notebook cells, or each alone.

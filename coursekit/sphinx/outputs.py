@@ -41,6 +41,8 @@ LABELS = {
     "ok": _("Output"),
     "shell": _("Output"),
     "expected-error": _("Output (the error is expected)"),
+    "error": _("Program failed"),
+    "crash": _("Program failed"),
     "exercise": _("Exercise"),
     "network": _("Needs the network"),
     "missing-module": _("Missing package"),
@@ -157,7 +159,9 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         cell = outcome.cells[record.cell] if record.cell < len(outcome.cells) else None
         traceback = cell_traceback(runs, record, outcome) if cell else ""
         box = render_cell(cell, record.status, f"{record.key[:16]}-{record.cell}", traceback)
-        if not record.session:
+        if record.session:
+            box["classes"].append("coursekit-session")
+        else:
             box += links_for(docname, placeholder["program_index"] + 1, record.program)
         placeholder.replace_self(box)
 

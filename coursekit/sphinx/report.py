@@ -33,7 +33,7 @@ STATUS = {
     "missing-module": _("missing package"),
     "timeout": _("timeout"),
     "crash": _("killed"),
-    "not-run": _("not run (after a timeout)"),
+    "not-run": _("not run (the session stopped earlier)"),
     "absent": _("no result"),
 }
 
