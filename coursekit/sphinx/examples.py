@@ -16,6 +16,7 @@ every excerpt against its program; :mod:`coursekit.sphinx.outputs` runs them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 logger = logging.getLogger(__name__)
+
+#: A line of IPython syntax: a magic or a shell escape.
+IPYTHON_LINE = re.compile(r"^\s*[%!]", re.M)
 
 
 class program_output(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
@@ -127,6 +131,11 @@ class CodeBlock(ProgramDirectiveMixin, SphinxCodeBlock):
     def run(self) -> list[nodes.Node]:
         result = super().run()
         language = self.arguments[0] if self.arguments else ""
+        if language in PYTHON and IPYTHON_LINE.search("\n".join(self.content)):
+            # Magics and shell escapes: highlighted as Jupyter shows them.
+            for node in result:
+                for literal in node.findall(nodes.literal_block):
+                    literal["language"] = "ipython3"
         if language not in PYTHON or "no-run" in self.options:
             return result
         if "excerpt-of" in self.options:
