@@ -29,9 +29,10 @@ HANDOUT_TOOL      := $(PY) -m coursekit.tools.handout
 SITECHECK_TOOL    := $(PY) -m coursekit.tools.sitecheck
 BENCH_TOOL        := $(PY) -m coursekit.tools.bench
 COURSEGEN_TOOL    := $(PY) -m coursekit.tools.coursegen
+SESSIONBENCH_TOOL := $(PY) -m coursekit.tools.sessionbench
 FIX_TOOL          := $(PY) -m coursekit.tools.fix
 
-.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench bench-course fix clean distclean
+.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions fix clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(HTML)/"
@@ -45,12 +46,18 @@ help:
 	@echo "make linkcheck check every internal link and anchor of the site; list external ones"
 	@echo "make bench     time cold, no-op and incremental builds on a fresh copy"
 	@echo "make bench-course  cold and no-op builds of a synthetic course of the lecturer's size ($(BUILD)/course-bench/)"
+	@echo "make bench-sessions  cold, no-op and edit builds of 30 pages x 8 blocks that build on each other"
 	@echo "make test      run the test suite"
 	@echo "make clean     remove $(BUILD)/"
 
-$(STAMP): pyproject.toml requirements.lock
+# docs/requirements.txt: what the course's programs import beyond the toolkit;
+# installed under the lock's constraints, so torch stays the pinned CPU wheel.
+COURSE_REQUIREMENTS := docs/requirements.txt
+
+$(STAMP): pyproject.toml requirements.lock $(COURSE_REQUIREMENTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]' \
+		-r $(COURSE_REQUIREMENTS)
 	touch $(STAMP)
 
 # Everything the site is made from: when none of it changed since the last
@@ -112,6 +119,10 @@ bench: $(STAMP)
 # $(BUILD)/course-bench/src, built as `make html` builds (its own empty cache).
 bench-course: $(STAMP)
 	$(COURSEGEN_TOOL) --bench $(BUILD)/course-bench
+
+# 30 pages of 8 blocks, each using the names of the one before (notebook style).
+bench-sessions: $(STAMP)
+	$(SESSIONBENCH_TOOL) $(BUILD)/session-bench
 
 # Rewrite the lecturer's Slidey dialect into standard reST, showing the diff.
 # The authoring guide shows the dialect's habits live: it stays as written.

@@ -14,7 +14,7 @@ from conftest import assert_imports_no_sphinx
 from coursekit.config import BUILD_DIR, DECK_DIR, HANDOUT_DIR, SLIDES_CHECK_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = ["slidecheck", "handout", "sitecheck", "bench", "browser"]
+TOOLS = ["slidecheck", "handout", "sitecheck", "bench", "browser", "sessionbench"]
 
 
 def test_the_tools_import_no_sphinx():
@@ -29,13 +29,14 @@ def test_every_console_script_has_a_main():
         "coursekit-sitecheck",
         "coursekit-bench",
         "coursekit-fix",
+        "coursekit-sessionbench",
     }
     for target in scripts.values():
         module, _, function = target.partition(":")
         assert callable(getattr(importlib.import_module(module), function)), target
 
 
-@pytest.mark.parametrize("name", ["slidecheck", "handout", "sitecheck", "bench"])
+@pytest.mark.parametrize("name", ["slidecheck", "handout", "sitecheck", "bench", "sessionbench"])
 def test_each_tool_answers_help(name, capsys):
     module = importlib.import_module(f"coursekit.tools.{name}")
     with pytest.raises(SystemExit) as exit_:
