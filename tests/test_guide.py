@@ -172,13 +172,17 @@ def test_display_and_inline_math(text, deck):
 def test_python_blocks_run_and_rst_blocks_do_not(text):
     outputs = text.select("div.coursekit-output")
     printed = [o.get_text(" ", strip=True) for o in outputs]
-    assert len(outputs) == 5  # 8.1, 8.3, 8.4, 8.6 (full program) and 9.4
-    for value in ("4", "499500", "ZeroDivisionError", "12.0", "21"):
+    # 8.1, 8.3, 8.4, 8.6 (full program), 8.7 (isolated), 8.8 (shell, skeleton) and 9.4
+    assert len(outputs) == 8
+    for value in ("4", "499500", "ZeroDivisionError", "12.0", "False", "21"):
         assert any(value in out for out in printed), value
+    assert printed[4].endswith("False")  # 8.7 runs alone: it does not see 8.1's x
+    assert outputs[5].select_one("p.coursekit-shell-note code").get_text() == "!pip install tqdm"
+    assert "coursekit-exercise" in outputs[6]["class"]
     for box in outputs:
         previous = box.find_previous_sibling()
         classes = previous.get("class", [])
-        assert "highlight-python" in classes or "coursekit-program" in classes, classes
+        assert {"highlight-python", "highlight-ipython3", "coursekit-program"} & set(classes)
     # The no-run block is shown, without output.
     (no_run,) = [b for b in text.select("div.highlight-python") if "input(" in b.get_text()]
     following = no_run.find_next_sibling()

@@ -258,8 +258,8 @@ def test_deck_shows_code_but_no_outputs_or_full_programs(deck):
 def test_execution_report_lists_every_program(html):
     soup = soup_of(html / "rapport_execution.html")
     rows = soup.select("table.coursekit-report tbody tr")
-    # The chapter's 12 blocks, then the authoring guide's 5 (one shows an error on purpose).
-    assert len(rows) == 17
+    # The chapter's 12 blocks, then the authoring guide's 8 (one shows an error on purpose).
+    assert len(rows) == 20
     statuses, runs = [], []
     for row in rows:
         cells = [c.get_text(strip=True) for c in row.find_all("td")]

@@ -16,17 +16,30 @@
 # Notebook de la page `docs/guide_auteur.rst` : exécutez ses cellules dans l’ordre.
 
 # %%
-# docs/guide_auteur.rst:394
-print(2 + 2)
+# docs/guide_auteur.rst:395
+x = 2 + 2
+print(x)
 
 # %%
-# docs/guide_auteur.rst:433
+# docs/guide_auteur.rst:435
 print(sum(range(1000)))
 
 # %%
-# docs/guide_auteur.rst:453
+# docs/guide_auteur.rst:455
 print(1 / 0)
 
+
 # %%
-# docs/guide_auteur.rst:566
+# docs/guide_auteur.rst:545
+# !pip install tqdm
+
+# %%
+# docs/guide_auteur.rst:549
+def entrainer(modele):
+    for epoch in range(...):
+        loss = # TODO : la loss de cette epoch
+
+
+# %%
+# docs/guide_auteur.rst:619
 print(3 * 7)
