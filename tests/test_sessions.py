@@ -43,7 +43,7 @@ def test_blocks_share_one_namespace_like_notebook_cells(app, warning):
     assert warning.getvalue() == ""
     boxes = soup(app.outdir / "index.html").select("div.coursekit-output")
     texts = [box.get_text() for box in boxes]
-    assert len(boxes) == 8
+    assert len(boxes) == 9
     assert "x is 41" in texts[0]
     # The last expression's value, as Jupyter shows it.
     assert boxes[1].select_one("div.coursekit-value pre").get_text() == "42\n"
@@ -62,8 +62,11 @@ def test_blocks_share_one_namespace_like_notebook_cells(app, warning):
     assert "coursekit-session" not in boxes[6]["class"]
     # A trailing semicolon hides the value, as in Jupyter.
     assert boxes[7].select("pre") == []
+    # A shell escape alone: noted, not run, and no value shown.
+    assert boxes[8].select_one("p.coursekit-shell-note code").get_text() == "!nvidia-smi"
+    assert boxes[8].select("pre") == []
     statuses, ran, cached = summary(app.status.getvalue())
-    assert statuses == {"ok": 5, "expected-error": 1, "exercise": 1, "shell": 1}
+    assert statuses == {"ok": 5, "expected-error": 1, "exercise": 1, "shell": 2}
     assert (ran, cached) == (2, 0)  # the session, and the block that runs alone
 
 

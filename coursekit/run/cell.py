@@ -195,9 +195,9 @@ class Notebook:
             self.shell = shell
         return self.shell
 
-    def _record_shell(self, command: str) -> int:
+    def _record_shell(self, command: str) -> None:
+        """``!command``: recorded, not run (IPython's ``system`` returns None too)."""
         self.commands.append(f"!{command}")
-        return 0
 
     def _record_output(self, command: str, *args, **kwargs) -> list[str]:
         self.commands.append(f"!{command}")
