@@ -176,7 +176,8 @@ def test_python_blocks_run_and_rst_blocks_do_not(text):
     assert len(outputs) == 8
     for value in ("4", "499500", "ZeroDivisionError", "12.0", "False", "21"):
         assert any(value in out for out in printed), value
-    assert printed[4].endswith("False")  # 8.7 runs alone: it does not see 8.1's x
+    # 8.7 runs alone: it does not see 8.1's x.
+    assert outputs[4].select_one("div.coursekit-stdout pre").get_text() == "False\n"
     assert outputs[5].select_one("p.coursekit-shell-note code").get_text() == "!pip install tqdm"
     assert "coursekit-exercise" in outputs[6]["class"]
     for box in outputs:

@@ -194,7 +194,19 @@ def fingerprint(device: str, packages: tuple[str, ...]) -> str:
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{name}==absent")
     python = platform.python_version()
-    return f"runner {RUNNER_VERSION}; python {python}; {'; '.join(versions)}; device {device}"
+    runner = f"runner {RUNNER_VERSION} {runner_digest()}"
+    return f"{runner}; python {python}; {'; '.join(versions)}; device {device}"
+
+
+@functools.cache
+def runner_digest() -> str:
+    """A hash of the code that runs programs (``coursekit/run/``): changing how a
+    block runs (what a shell escape returns, how a value is shown) changes every
+    key, so that no cached result made by another runner is shown."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).resolve().parents[1] / "run").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @functools.cache
