@@ -286,6 +286,7 @@ def test_every_program_can_be_downloaded_as_script_and_notebook(html):
     soup = soup_of(html / f"{CHAPTER}.html")
     # The page's notebook: the percent script of examples/, and the same cells as .ipynb.
     archive = soup.select_one("p.coursekit-archive")
+    assert archive.get_text().startswith("Le notebook de cette page : script .py · notebook .ipynb")
     py, ipynb, zipped_name = (a["href"] for a in archive.select("a"))
     session_script = ROOT / "examples" / CHAPTER / f"{CHAPTER}.py"
     assert (html / py).read_text(encoding="utf-8") == session_script.read_text(encoding="utf-8")
