@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 
 from coursekit.config import DECK_BUILDERS
-from coursekit.core.programs import MODES, Program, script_name, split_page
+from coursekit.core.programs import Program, script_name, split_page
 from coursekit.sphinx.execution import page_mode
 from coursekit.sphinx.extraction import page_scripts
 from coursekit.sphinx.furniture import _
@@ -51,16 +51,22 @@ def download_url(from_docname: str, docname: str, filename: str) -> str:
 
 def links_for(docname: str, index: int, program: Program) -> nodes.paragraph:
     """The line "Download: script .py · notebook .ipynb" for one program."""
-    name = script_name(index, program)
     para = nodes.paragraph(classes=["coursekit-downloads"])
     para += nodes.Text(str(_("Download: ")))
-    for label, filename in (("script .py", name), ("notebook .ipynb", name[:-3] + ".ipynb")):
-        if len(para.children) > 1:
+    add_script_and_notebook(para, docname, script_name(index, program)[:-3])
+    return para
+
+
+def add_script_and_notebook(para: nodes.paragraph, docname: str, stem: str) -> None:
+    """Append "script .py · notebook .ipynb", the links to ``stem``.py and ``stem``.ipynb."""
+    for number, (label, suffix) in enumerate(
+        (("script .py", ".py"), ("notebook .ipynb", ".ipynb"))
+    ):
+        if number:
             para += nodes.Text(" · ")
-        ref = nodes.reference("", label, refuri=download_url(docname, docname, filename))
+        ref = nodes.reference("", label, refuri=download_url(docname, docname, stem + suffix))
         ref["classes"].append("download")
         para += ref
-    return para
 
 
 def chapter_archive_link(docname: str, session: bool) -> nodes.paragraph:
@@ -68,12 +74,7 @@ def chapter_archive_link(docname: str, session: bool) -> nodes.paragraph:
     base = Path(docname).name
     if session:
         para += nodes.Text(str(_("The notebook of this page: ")))
-        for label, filename in (("script .py", f"{base}.py"), ("notebook .ipynb", f"{base}.ipynb")):
-            if len(para.children) > 1:
-                para += nodes.Text(" · ")
-            ref = nodes.reference("", label, refuri=download_url(docname, docname, filename))
-            ref["classes"].append("download")
-            para += ref
+        add_script_and_notebook(para, docname, base)
         para += nodes.Text(" — ")
     para += nodes.Text(str(_("All the programs of this page, as scripts and notebooks: ")))
     para += nodes.reference("", f"{base}.zip", refuri=download_url(docname, docname, f"{base}.zip"))
@@ -87,8 +88,7 @@ def add_archive_link(app: Sphinx, doctree: nodes.document, docname: str) -> None
     programs = state(app.env).programs(docname)
     if not programs:
         return
-    mode = page_mode(app.env, app.config, docname)
-    session = bool(split_page(programs, mode if mode in MODES else "session")[0])
+    session = bool(split_page(programs, page_mode(app.env, app.config, docname))[0])
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is not None and section.children and isinstance(section[0], nodes.title):
         section.insert(1, chapter_archive_link(docname, session))

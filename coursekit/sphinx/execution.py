@@ -153,10 +153,18 @@ def environment(app: Sphinx) -> str:
     return "; ".join(parts)
 
 
-def page_mode(env: BuildEnvironment, config: Config, docname: str) -> str:
-    """``session`` or ``isolated``: the page's ``:execution:`` field, else conf.py's."""
+def declared_mode(env: BuildEnvironment, config: Config, docname: str) -> str:
+    """The page's ``:execution:`` field, else conf.py's, as written (checked by
+    :meth:`BuildExecution.finish`)."""
     mode = str(env.metadata.get(docname, {}).get("execution", config.coursekit_execution))
     return mode.strip().lower()
+
+
+def page_mode(env: BuildEnvironment, config: Config, docname: str) -> str:
+    """``session`` or ``isolated``: how the page's blocks run (an unknown mode,
+    reported as an error, runs as a session)."""
+    mode = declared_mode(env, config, docname)
+    return mode if mode in MODES else "session"
 
 
 def page_units(app: Sphinx, docname: str, fingerprint: str) -> list[Unit]:
@@ -164,8 +172,7 @@ def page_units(app: Sphinx, docname: str, fingerprint: str) -> list[Unit]:
     programs = state(app.env).programs(docname)
     if not programs:
         return []
-    mode = page_mode(app.env, app.config, docname)
-    cells, alone = split_page(programs, mode if mode in MODES else "session")
+    cells, alone = split_page(programs, page_mode(app.env, app.config, docname))
     units = []
     if cells:
         session = Session(docname, cells[0].source, tuple(cells))
@@ -297,7 +304,7 @@ class BuildExecution:
             return []
         docnames = sorted(records.data["programs"])
         for docname in docnames:
-            mode = page_mode(env, app.config, docname)
+            mode = declared_mode(env, app.config, docname)
             if mode not in MODES:
                 logger.error(
                     "the page's :execution: field is %r; it must be one of: %s.",

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from sphinx.builders import Builder
 from sphinx.util import logging
 
-from coursekit.core.programs import MODES
 from coursekit.core.scripts import page_files
 from coursekit.sphinx.execution import page_mode
 from coursekit.sphinx.furniture import _
@@ -36,11 +35,10 @@ def page_scripts(
 ) -> dict[str, str]:
     """File name -> content: the page's session notebook and lone programs."""
     programs = state(env).programs(docname)
-    mode = page_mode(env, config, docname)
     return page_files(
         docname,
         programs,
-        mode if mode in MODES else "session",
+        page_mode(env, config, docname),
         notebooks,
         session_intro=str(_("Notebook of the page `%(source)s`: its cells run in order.")),
         program_intro=str(
