@@ -38,6 +38,15 @@ HANDOUT_DIR = "pdf"
 #: Inside BUILD_DIR: the slides check's screenshots.
 SLIDES_CHECK_DIR = "slides-check"
 
+#: The build's one-line summary of its runs, as coursekit.sphinx.execution
+#: logs it; the benchmarks and the tests read it with SUMMARY_PATTERN.
+SUMMARY_FORMAT = "coursekit: %d blocks (%s) in %d jobs; %d run, %d from cache, %.1f s%s%s"
+SUMMARY_PATTERN = (
+    r"coursekit: (?P<blocks>\d+) blocks \((?P<statuses>[^)]*)\) in (?P<jobs>\d+) jobs; "
+    r"(?P<run>\d+) run, (?P<cached>\d+) from cache, (?P<seconds>[\d.]+) s"
+    r"(?:, at most (?P<at_once>\d+) at once)?"
+)
+
 #: name -> (default, rebuild, types, help)
 CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
     "coursekit_figures_dir": (

@@ -19,6 +19,10 @@ DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 #: The small Sphinx projects of the tests (``test-<name>``).
 ROOTS = Path(__file__).parent / "roots"
+# The tests read Sphinx's messages as text. On CI machines (CI=true) Sphinx
+# colours them, wrapping each in escape codes: no colour, in every build.
+os.environ["NO_COLOR"] = "1"
+
 #: What the course's program server imports once (conf.py's coursekit_preload).
 COURSE_PRELOAD = runpy.run_path(str(ROOT / "conf.py"))["coursekit_preload"]
 

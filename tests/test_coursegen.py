@@ -9,7 +9,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from conftest import assert_imports_no_sphinx
 
-from coursekit.config import CODE_DIRECTIVES
+from coursekit.config import CODE_DIRECTIVES, SUMMARY_PATTERN
 from coursekit.core.dialect import read_dialect
 from coursekit.tools.coursegen import ANNEX, HELPER_OUTPUT, deck_slides, main, write_course
 
@@ -88,12 +88,11 @@ def test_a_small_course_builds_clean_in_the_text_and_the_deck(make_app, tmp_path
     assert per_page == {page: deck_slides(deck.outdir / f"{page}.html") for page in with_markers}
 
     # Every block ran (a page's blocks in its session); the text shows their outputs.
-    summary = re.search(
-        r"coursekit: (\d+) blocks \((\d+) ok\) in (\d+) jobs; (\d+) run, 0 from", status
-    )
+    summary = re.search(SUMMARY_PATTERN, status)
     assert summary is not None, status
-    blocks, ok, jobs, ran = (int(n) for n in summary.groups())
-    assert blocks == ok == SMALL["programs"] and ran == jobs
+    assert summary["statuses"] == f"{SMALL['programs']} ok"
+    assert int(summary["blocks"]) == SMALL["programs"]
+    assert int(summary["run"]) == int(summary["jobs"]) and summary["cached"] == "0"
     outputs = sum(
         len(BeautifulSoup(p.read_text("utf-8"), "html.parser").select("div.coursekit-output"))
         for p in text.outdir.glob("*.html")

@@ -14,6 +14,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import copy_root, run_sphinx
 
+from coursekit.config import SUMMARY_PATTERN
+
 
 @pytest.mark.sphinx("html", testroot="programs")
 def test_outputs_errors_on_purpose_and_full_programs(app, warning):
@@ -71,13 +73,9 @@ SUMMARY = r"coursekit: \d+ blocks \("
 
 def counts(line: str) -> tuple[int, int, int]:
     """(jobs, run, from cache) from the summary line."""
-    match = re.match(
-        r"coursekit: \d+ blocks \([^)]*\) in (\d+) jobs; (\d+) run, (\d+) from cache, [\d.]+ s"
-        r"(?:, at most \d+ at once)?(?:; Slidey habits read: .*)?$",
-        line,
-    )
+    match = re.match(SUMMARY_PATTERN + r"(?:; Slidey habits read: .*)?$", line)
     assert match, line
-    return tuple(int(x) for x in match.groups())
+    return int(match["jobs"]), int(match["run"]), int(match["cached"])
 
 
 def build_in_process(make_app, src: Path) -> tuple[str, Path]:

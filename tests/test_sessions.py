@@ -16,7 +16,9 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import copy_root, run_sphinx
 
-SUMMARY = re.compile(r"coursekit: (\d+) blocks \(([^)]*)\) in (\d+) jobs; (\d+) run, (\d+) from")
+from coursekit.config import SUMMARY_PATTERN
+
+SUMMARY = re.compile(SUMMARY_PATTERN)
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -27,8 +29,8 @@ def summary(stdout: str) -> tuple[dict[str, int], int, int]:
     """({status: blocks}, jobs run, jobs from cache) from the build's summary line."""
     match = SUMMARY.search(stdout)
     assert match, stdout
-    statuses = {name: int(count) for count, name in re.findall(r"(\d+) ([\w-]+)", match.group(2))}
-    return statuses, int(match.group(4)), int(match.group(5))
+    found = re.findall(r"(\d+) ([\w-]+)", match["statuses"])
+    return {name: int(count) for count, name in found}, int(match["run"]), int(match["cached"])
 
 
 def errors(stderr: str) -> dict[int, str]:
@@ -76,7 +78,7 @@ def test_failures_are_errors_with_file_and_line_and_are_cached(tmp_path):
     first = run_sphinx(src, out)
     assert first.returncode != 0
     found = errors(first.stderr)
-    assert sorted(found) == [6, 21, 28, 34]
+    assert sorted(found) == [6, 21, 28, 34], first.stderr
     assert found[6].startswith("this code block raised an error:")
     assert "NameError: name 'undefined_name' is not defined" in found[6]
     assert 'index.rst", line 11' in found[6] and "undefined_name + 1" in found[6]

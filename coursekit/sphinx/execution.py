@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from sphinx.util import logging
 from sphinx.util.display import status_iterator
 
-from coursekit.config import BUILD_DIR, NO_RUN_BUILDERS
+from coursekit.config import BUILD_DIR, NO_RUN_BUILDERS, SUMMARY_FORMAT
 from coursekit.core.programs import MODES, Program, Session, fingerprint_of, split_page
 from coursekit.run.cache import ResultCache
 from coursekit.run.cell import FAILURES
@@ -349,7 +349,7 @@ class BuildExecution:
         at_once = self.scheduler.most_at_once if self.scheduler is not None else 0
         by_status = ", ".join(f"{counts[name]} {name}" for name in STATUSES if counts[name])
         logger.info(
-            "coursekit: %d blocks (%s) in %d jobs; %d run, %d from cache, %.1f s%s%s",
+            SUMMARY_FORMAT,
             blocks,
             by_status or "none",
             jobs,

@@ -31,13 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from coursekit.config import BUILD_DIR, DECK_BUILDERS, DECK_DIR, TEXT_BUILDER
+from coursekit.config import BUILD_DIR, DECK_BUILDERS, DECK_DIR, SUMMARY_PATTERN, TEXT_BUILDER
 
 #: The project's layout, as its Makefile has it: sources in docs/, ``-c .``.
 SOURCES = "docs"
 CONF = "conf.py"
 VENV = ".venv"
-LINE = re.compile(r"coursekit: (\d+) programs, (\d+) run, (\d+) from cache")
+LINE = re.compile(SUMMARY_PATTERN)
 LINE_FLOAT = re.compile(r"^\d+\.\d+(e-?\d+)?$")
 
 #: A Python code block that runs (an excerpt or a :no-run: block does not).
@@ -92,9 +92,9 @@ def run(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, str]
 
 def counts(output: str) -> tuple[int, int]:
     """Programs executed (all builders) and taken from the cache (first builder)."""
-    lines = LINE.findall(output)
-    executed = sum(int(ran) for _, ran, _ in lines)
-    cached = int(lines[0][2]) if lines else 0
+    lines = list(LINE.finditer(output))
+    executed = sum(int(line["run"]) for line in lines)
+    cached = int(lines[0]["cached"]) if lines else 0
     return executed, cached
 
 

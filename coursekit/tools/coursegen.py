@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from coursekit.config import DECK_BUILDERS, DECK_DIR, TEXT_BUILDER
+from coursekit.config import DECK_BUILDERS, DECK_DIR, SUMMARY_PATTERN, TEXT_BUILDER
 from coursekit.core.dialect import HABITS, column_width
 
 # --- The course's shape ----------------------------------------------------------
@@ -1154,10 +1154,7 @@ def write_course(
 
 #: What the bench writes in its folder, removed before each run.
 BENCH_PARTS = ("src", "html", "doctrees", "cache", "logs")
-SUMMARY = re.compile(
-    r"coursekit: (?P<total>\d+) programs, (?P<run>\d+) run, (?P<cached>\d+) from cache, "
-    r"(?P<seconds>[\d.]+) s(?:, at most (?P<at_once>\d+) at once)?"
-)
+SUMMARY = re.compile(SUMMARY_PATTERN)
 UPDATING = re.compile(
     r"updating environment: (?:\[(?P<why>[^\]]*)\] )?(?P<added>\d+) added, (?P<changed>\d+) changed"
 )
@@ -1335,14 +1332,19 @@ def bench(folder: Path, pages: int, markers: int, programs: int, seed: int) -> i
         ("slide markers", str(course.markers), None),
         ("slides in the decks", str(slides), slides == course.markers),
         (
-            "programs (text build)",
-            f"{text.get('total', '?')} of {course.programs} ({course.slow} slow)",
-            text.get("total") == str(course.programs),
+            "code blocks (text build)",
+            f"{text.get('blocks', '?')} of {course.programs} ({course.slow} slow)",
+            text.get("blocks") == str(course.programs),
+        ),
+        (
+            "jobs (page sessions, blocks alone)",
+            f"{text.get('jobs', '?')} ({text.get('statuses', '?')})",
+            None,
         ),
         (
             "cold: run / from cache",
             f"{text.get('run', '?')} / {text.get('cached', '?')}",
-            text.get("run") == str(course.programs),
+            text.get("cached") == "0" and text.get("run") == text.get("jobs"),
         ),
         (
             "no-op: run / from cache",

@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from coursekit.config import BUILD_DIR
+from coursekit.config import BUILD_DIR, SUMMARY_PATTERN
 
 CONF = """\
 extensions = ["sphinx_revealjs", "coursekit"]
@@ -35,7 +35,7 @@ project = "Cours synthétique"
 coursekit_preload = ["torch", "numpy"]
 """
 
-SUMMARY = re.compile(r"in (\d+) jobs; (\d+) run, (\d+) from cache, ([\d.]+) s")
+SUMMARY = re.compile(SUMMARY_PATTERN)
 
 
 def block(page: int, number: int) -> list[str]:
@@ -93,7 +93,7 @@ def build(src: Path) -> tuple[float, str]:
     match = SUMMARY.search(done.stdout)
     if match is None:
         return wall, "-"
-    return wall, f"{match.group(2)} run / {match.group(3)} cached ({match.group(1)} jobs)"
+    return wall, f"{match['run']} run / {match['cached']} cached ({match['jobs']} jobs)"
 
 
 def main(argv: list[str] | None = None) -> int:
