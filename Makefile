@@ -9,6 +9,12 @@ STAMP   := $(VENV)/.coursekit-installed
 # coursekit's one-line build summary is an info message.
 SPHINX  := $(PY) -m sphinx -c . -W --keep-going -j 1
 SPHINXOPTS ?=
+# Where the programs run: local (default), dask (a LocalCluster of this
+# machine's cores) or tcp://HOST:PORT (an existing Dask scheduler).
+EXECUTOR ?=
+ifneq ($(strip $(EXECUTOR)),)
+SPHINXOPTS += -D coursekit_executor=$(EXECUTOR)
+endif
 
 # The output folders are coursekit's facts (coursekit/config.py). That module
 # is plain Python, importing nothing installed: any python3 reads it, before
@@ -32,12 +38,14 @@ COURSEGEN_TOOL    := $(PY) -m coursekit.tools.coursegen
 SESSIONBENCH_TOOL := $(PY) -m coursekit.tools.sessionbench
 FIX_TOOL          := $(PY) -m coursekit.tools.fix
 
-.PHONY: help html _text _deck revealjs live examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions fix clean distclean
+.PHONY: help html _text _deck revealjs live freeze examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions fix clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(HTML)/"
+	@echo "               EXECUTOR=dask or EXECUTOR=tcp://HOST:PORT: run the programs on a Dask cluster"
 	@echo "make revealjs  build the deck alone into $(DECKS)/"
 	@echo "make live      serve the text on http://127.0.0.1:8000 and rebuild it (and the deck) on every edit"
+	@echo "make freeze    run the blocks marked :freeze: here, store their outputs in docs/_frozen/ (commit it)"
 	@echo "make examples  write every program of the chapters into examples/"
 	@echo "make slides-check  measure every slide in headless Chromium ($(SLIDES_CHECK)/)"
 	@echo "make slides-pdf    PDF handouts, one page per slide ($(HANDOUTS)/)"
@@ -90,6 +98,12 @@ live: $(STAMP)
 		--ignore '*/images/*.png' --watch coursekit \
 		--post-build "$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs docs $(DECKS)" \
 		docs $(HTML)
+
+# The blocks marked :freeze: whose frozen output is missing or stale run here
+# (on this machine's GPU, or the cluster's with EXECUTOR=...); their results
+# go into docs/_frozen/, to commit. The text is built at the same time.
+freeze: $(STAMP)
+	$(SPHINX) -b html -d $(BUILD)/doctrees/html $(SPHINXOPTS) -D coursekit_freeze=1 docs $(HTML)
 
 examples: $(STAMP)
 	$(SPHINX) -b examples -d $(BUILD)/doctrees/examples $(SPHINXOPTS) docs examples

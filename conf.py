@@ -24,7 +24,7 @@ extensions = [
     "coursekit",
 ]
 
-exclude_patterns = ["images/*.py", "**/.ipynb_checkpoints"]
+exclude_patterns = ["images/*.py", "**/.ipynb_checkpoints", "_frozen"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 suppress_warnings: list[str] = []
 locale_dirs = ["locale"]  # French for the theme's strings Sphinx does not translate

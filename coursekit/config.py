@@ -38,6 +38,10 @@ HANDOUT_DIR = "pdf"
 #: Inside BUILD_DIR: the slides check's screenshots.
 SLIDES_CHECK_DIR = "slides-check"
 
+#: For tests only: a machine with this variable set passes for one with a GPU
+#: of that name (programs marked ``:gpu:`` run there; results say they did).
+FAKE_GPU = "COURSEKIT_FAKE_GPU"
+
 #: The build's one-line summary of its runs, as coursekit.sphinx.execution
 #: logs it; the benchmarks and the tests read it with SUMMARY_PATTERN.
 SUMMARY_FORMAT = "coursekit: %d blocks (%s) in %d jobs; %d run, %d from cache, %.1f s%s%s"
@@ -117,6 +121,28 @@ CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
         (str,),
         f"Where program results are kept, by content; empty means "
         f"<config dir>/{BUILD_DIR}/.coursekit-cache.",
+    ),
+    "coursekit_executor": (
+        "local",
+        "",
+        (str,),
+        "Where programs run: 'local' (a program server on this machine), 'dask' "
+        "(a Dask LocalCluster started for the build) or tcp://HOST:PORT (an "
+        "existing Dask scheduler). make html EXECUTOR=... sets it.",
+    ),
+    "coursekit_frozen_dir": (
+        "_frozen",
+        "",
+        (str,),
+        "Folder, relative to the source dir, of the frozen outputs (committed): "
+        "results of blocks marked :freeze:, made by make freeze where they can run.",
+    ),
+    "coursekit_freeze": (
+        False,
+        "",
+        (bool,),
+        "Freeze: run the blocks marked :freeze: whose frozen output is missing "
+        "or stale, and store their results in coursekit_frozen_dir (make freeze).",
     ),
     "coursekit_workers": (
         0,

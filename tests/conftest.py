@@ -63,12 +63,21 @@ class Build:
     stderr: str
 
 
-def run_sphinx(srcdir: Path, outdir: Path, builder: str = "html", *options: str):
-    """sphinx-build on a small project, strict; the finished process."""
+def run_sphinx(
+    srcdir: Path, outdir: Path, builder: str = "html", *options: str, env: dict | None = None
+):
+    """sphinx-build on a small project, strict; the finished process.
+
+    ``env``: variables set for this build only.
+    """
     # Not quiet: the build's summary line goes through Sphinx's logger.info.
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", *options, "-b", builder]
     return subprocess.run(
-        [*cmd, str(srcdir), str(outdir)], capture_output=True, text=True, check=False
+        [*cmd, str(srcdir), str(outdir)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -24,7 +24,7 @@ EXPLICIT_TARGET = re.compile(r"\s*<[^<>]*>$")
 #: A list item's bullet or number: the HTML list draws it, it is not text.
 ENUMERATOR = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#[.)]|\(\d+\)|[a-zA-Z][.)])\s+")
 #: Page metadata (``:orphan:``), which Sphinx takes out of the page.
-METADATA = re.compile(r"^:(orphan|nocomments|nosearch|tocdepth|execution):")
+METADATA = re.compile(r"^:(orphan|nocomments|nosearch|tocdepth|execution|freeze|gpu):")
 #: Directives whose argument is text a reader sees.
 TITLED = {"admonition", "topic", "rubric", "sidebar", "note", "warning", "tip", "important",
           "danger", "success", "hint", "caution", "attention", "error"}  # fmt: skip

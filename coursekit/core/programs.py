@@ -16,11 +16,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import os
 import platform
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from coursekit.config import FAKE_GPU
 
 #: Languages that are Python code blocks.
 PYTHON = {"python", "python3", "py", "ipython", "ipython3"}
@@ -52,6 +55,10 @@ class Program:
     expect_error: bool = False
     #: Runs alone even on a session page (``:isolated:``, ``full-program``).
     isolated: bool = False
+    #: Its output is made by ``make freeze`` and committed (``:freeze:``).
+    freeze: bool = False
+    #: It needs CUDA (``:gpu:``): it runs only where there is a GPU.
+    gpu: bool = False
 
     @property
     def slug(self) -> str:
@@ -220,8 +227,10 @@ def probable_device() -> str:
 
     Importing torch costs over a second; the cache key must be known on a
     no-op build, which runs no program. The device a program really used is
-    recorded with its result.
+    recorded with its result. ``COURSEKIT_FAKE_GPU`` (tests) passes for a GPU.
     """
+    if os.environ.get(FAKE_GPU, "").strip():
+        return "cuda"
     return "cuda" if Path("/proc/driver/nvidia/gpus").is_dir() else "cpu"
 
 

@@ -27,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from coursekit.config import FAKE_GPU
 from coursekit.run.cell import FAILURES
 
 #: Lines some libraries write straight to the terminal that say nothing about
@@ -36,6 +37,11 @@ NOISE_PREFIXES = ("USDT:",)
 MAX_OUTPUT = 200_000
 #: The device recorded when CUDA is not available.
 DEFAULT_DEVICE = "cpu"
+
+
+def fake_gpu() -> str:
+    """The GPU name that ``COURSEKIT_FAKE_GPU`` declares, or ""."""
+    return os.environ.get(FAKE_GPU, "").strip()
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Job:
     returned (for tests). ``expected`` is how long it ran last time, in
     seconds: the longest start first. ``data`` is a folder shown to the
     program as ``./data`` (``data_label`` is what messages call it).
+    ``gpu``: it needs CUDA (an executor sends it only where there is a GPU).
     """
 
     key: str
@@ -73,6 +80,7 @@ class Job:
     session: bool = False
     data: str = ""
     data_label: str = "docs/data/"
+    gpu: bool = False
 
     def all_cells(self) -> tuple[Cell, ...]:
         return self.cells or (Cell(self.code, self.first_line, self.timeout),)
@@ -128,6 +136,8 @@ class Outcome:
     cells: list[CellOutcome] = field(default_factory=list)
     duration: float = 0.0
     device: str = DEFAULT_DEVICE
+    #: The torch version the job used ("" when it did not import torch).
+    torch: str = ""
     values: dict = field(default_factory=dict)
     folder: Path | None = None
     #: Why the child was cut short (a timeout, a signal), when it was.
@@ -247,20 +257,24 @@ def run_child(job: Job, outdir: str) -> None:
         if result.status == "timeout":
             break  # as nbclient does: what follows a cell that hung is not run
     duration = time.perf_counter() - start
-    device = DEFAULT_DEVICE
+    device, torch_version = DEFAULT_DEVICE, ""
     try:
         # The device is only probed when the program itself used torch.
         torch = sys.modules.get("torch")
-        if torch is not None and torch.cuda.is_available():
-            device = f"cuda ({torch.cuda.get_device_name(0)})"
+        if torch is not None:
+            torch_version = str(torch.__version__)
+            if torch.cuda.is_available():
+                device = f"cuda ({torch.cuda.get_device_name(0)})"
     except Exception:  # a program may have broken torch; the device stays "cpu"
         pass
+    if fake_gpu():
+        device = f"cuda ({fake_gpu()})"
     values = {
         name: _jsonable(notebook.namespace[name])
         for name in job.collect
         if name in notebook.namespace
     }
-    summary = {"duration": duration, "device": device, "values": values}
+    summary = {"duration": duration, "device": device, "torch": torch_version, "values": values}
     (out / "result.json").write_text(json.dumps(summary), encoding="utf-8")
     shutil.rmtree(workdir, ignore_errors=True)
 
@@ -337,6 +351,7 @@ def read_outcome(key: str, folder: Path, exitcode: int | None, timed_out: float 
         cells=cells,
         duration=summary["duration"],
         device=summary["device"],
+        torch=summary.get("torch", ""),
         values=summary["values"],
         folder=folder,
     )

@@ -5,7 +5,8 @@
   field says ``isolated``), unless it says ``:excerpt-of: NAME`` (it then
   shows part of the program NAME and links to it) or ``:no-run:``. Options:
   ``:timeout: SECONDS``, ``:expect-error:`` (the error is the point: it is
-  shown as output).
+  shown as output), ``:freeze:`` (its output is made by ``make freeze`` and
+  committed), ``:gpu:`` (it needs CUDA).
 - ``.. full-program:: NAME`` with a ``:title:`` holds the complete program
   that excerpts belong to; it always runs alone. The text shows it folded,
   with its output; the deck leaves it out.
@@ -58,6 +59,8 @@ def _positive_number(argument: str) -> float:
 RUN_OPTIONS = {
     "timeout": _positive_number,
     "expect-error": directives.flag,
+    "freeze": directives.flag,
+    "gpu": directives.flag,
 }
 
 
@@ -105,6 +108,8 @@ class ProgramDirectiveMixin:
             timeout=self.options.get("timeout", self.config.coursekit_timeout),
             expect_error="expect-error" in self.options,
             isolated=isolated or "isolated" in self.options,
+            freeze="freeze" in self.options,
+            gpu="gpu" in self.options,
         )
 
     def record(self: SphinxDirective, program: Program) -> nodes.Element:

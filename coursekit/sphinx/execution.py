@@ -17,8 +17,16 @@ mode); :func:`page_units` says which jobs a page makes.
   naming the chapter file and line; it checks that the programs left the
   data folder as it was; then one summary line.
 
+A job marked ``:freeze:`` (a block's option, or the page's field) whose
+frozen output matches its code is shown from the frozen store
+(:mod:`coursekit.run.frozen`) and never run; ``make freeze``
+(``coursekit_freeze``) runs the others and stores them. A job marked
+``:gpu:`` runs only where the executor has a GPU; elsewhere it is an error
+that says how to get its output.
+
 One :class:`BuildExecution` object per Sphinx application holds the build's
-scheduler: there is one scheduler per build, whatever the number of pages.
+executor (:mod:`coursekit.run.executor`: the local program server, or a
+Dask cluster): one per build, whatever the number of pages.
 """
 
 from __future__ import annotations
@@ -39,9 +47,10 @@ from coursekit.config import BUILD_DIR, NO_RUN_BUILDERS, SUMMARY_FORMAT
 from coursekit.core.programs import MODES, Program, Session, fingerprint_of, split_page
 from coursekit.run.cache import ResultCache
 from coursekit.run.cell import FAILURES
+from coursekit.run.executor import Executor, ExecutorError, make_executor
+from coursekit.run.frozen import FrozenStore, Origin
 from coursekit.run.runner import Cell, CellOutcome, Job, Outcome
 from coursekit.run.sandbox import changes, snapshot
-from coursekit.run.scheduler import Scheduler
 from coursekit.sphinx.dialect import describe_habits, habit_counts
 from coursekit.sphinx.examples import check_excerpts
 from coursekit.sphinx.state import state
@@ -68,8 +77,12 @@ STATUSES = (
     "missing-module",
     "timeout",
     "crash",
+    "no-gpu",
+    "unreachable",
     "not-run",
 )
+#: Page fields (before the title) that mark every block of the page.
+PAGE_FLAGS = ("freeze", "gpu")
 
 
 @dataclass
@@ -87,17 +100,26 @@ class RunRecord:
     device: str
     cached: bool
     session: bool
+    #: Where its frozen output was made, when it was shown from the frozen store.
+    frozen: Origin | None = None
 
 
 @dataclass
 class Unit:
-    """One job of a page: its session, or one program that runs alone."""
+    """One job of a page: its session, or one program that runs alone.
+
+    ``key`` addresses its result in the cache; ``frozen_key``, made of its
+    code and the declared environment only, in the frozen store.
+    """
 
     docname: str
     key: str
     programs: list[Program]
     session: bool
     where: str
+    frozen_key: str = ""
+    freeze: bool = False
+    gpu: bool = False
 
     def job(self, app: Sphinx, expected: float) -> Job:
         first = self.programs[0]
@@ -109,6 +131,7 @@ class Unit:
             "expected": expected,
             "data": str(data) if data.is_dir() else "",
             "data_label": data_label(app),
+            "gpu": self.gpu,
         }
         if self.session:
             cells = tuple(Cell(p.code, p.line, p.timeout) for p in self.programs)
@@ -120,6 +143,11 @@ def cache_for(config: Config, confdir: str | os.PathLike) -> ResultCache:
     """The result cache this project's configuration names."""
     folder = config.coursekit_cache_dir or str(Path(confdir) / BUILD_DIR / ".coursekit-cache")
     return ResultCache(Path(folder))
+
+
+def frozen_store(app: Sphinx) -> FrozenStore:
+    """The course's frozen outputs (``docs/_frozen/``)."""
+    return FrozenStore(Path(app.srcdir, app.config.coursekit_frozen_dir))
 
 
 def execution_enabled(app: Sphinx) -> bool:
@@ -140,10 +168,10 @@ def data_label(app: Sphinx) -> str:
         return folder.as_posix() + "/"
 
 
-def environment(app: Sphinx) -> str:
-    """What, besides their code, shapes what the programs do: the versions, the
-    device, the course's own requirements and its data folder."""
-    parts = [fingerprint_of(tuple(app.config.coursekit_cache_packages))]
+def declared_environment(app: Sphinx) -> str:
+    """What the course declares its programs need: its requirements and its data
+    folder (the same on every machine: frozen outputs are keyed by it)."""
+    parts = []
     requirements = Path(app.srcdir, app.config.coursekit_requirements)
     if requirements.is_file():
         parts.append("requirements " + hashlib.sha256(requirements.read_bytes()).hexdigest()[:16])
@@ -151,6 +179,29 @@ def environment(app: Sphinx) -> str:
     if data:
         parts.append("data " + hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16])
     return "; ".join(parts)
+
+
+def environment(app: Sphinx) -> str:
+    """What, besides their code, shapes what the programs do here: the versions,
+    the device, and what the course declares."""
+    fingerprint = fingerprint_of(tuple(app.config.coursekit_cache_packages))
+    return "; ".join(filter(None, [fingerprint, declared_environment(app)]))
+
+
+def origin_text(origin: Origin) -> str:
+    """Where a frozen output was made, for the reader: "NVIDIA H100, torch 2.11.0"."""
+    parts = [origin.device_name]
+    if origin.torch:
+        parts.append(f"torch {origin.torch}")
+    return ", ".join(parts)
+
+
+def page_flag(env: BuildEnvironment, docname: str, name: str) -> bool:
+    """Whether the page's field ``:name:`` (written before its title) is on."""
+    metadata = env.metadata.get(docname, {})
+    if name not in metadata:
+        return False
+    return str(metadata[name]).strip().lower() not in ("no", "false", "0", "off")
 
 
 def declared_mode(env: BuildEnvironment, config: Config, docname: str) -> str:
@@ -167,19 +218,35 @@ def page_mode(env: BuildEnvironment, config: Config, docname: str) -> str:
     return mode if mode in MODES else "session"
 
 
-def page_units(app: Sphinx, docname: str, fingerprint: str) -> list[Unit]:
-    """The jobs of a page: its session (when it has one), then its isolated programs."""
+def page_units(app: Sphinx, docname: str, fingerprint: str, declared: str) -> list[Unit]:
+    """The jobs of a page: its session (when it has one), then its isolated programs.
+
+    ``fingerprint`` keys their results in the cache, ``declared`` (the
+    declared environment) in the frozen store.
+    """
     programs = state(app.env).programs(docname)
     if not programs:
         return []
     cells, alone = split_page(programs, page_mode(app.env, app.config, docname))
-    units = []
+    flags = {name: page_flag(app.env, docname, name) for name in PAGE_FLAGS}
+    frozen = f"frozen 1; {declared}"
+    jobs: list[tuple[Session | Program, list[Program], bool]] = []
     if cells:
-        session = Session(docname, cells[0].source, tuple(cells))
-        units.append(Unit(docname, session.key(fingerprint), cells, True, session.where))
-    for program in alone:
-        units.append(Unit(docname, program.key(fingerprint), [program], False, program.where))
-    return units
+        jobs.append((Session(docname, cells[0].source, tuple(cells)), cells, True))
+    jobs += [(program, [program], False) for program in alone]
+    return [
+        Unit(
+            docname,
+            job.key(fingerprint),
+            blocks,
+            session,
+            job.where,
+            frozen_key=job.key(frozen),
+            freeze=flags["freeze"] or any(p.freeze for p in blocks),
+            gpu=flags["gpu"] or any(p.gpu for p in blocks),
+        )
+        for job, blocks, session in jobs
+    ]
 
 
 def cacheable(outcome: Outcome) -> bool:
@@ -225,26 +292,32 @@ def failure_message(program: Program, cell: CellOutcome | None, session: bool) -
 
 
 class BuildExecution:
-    """One build's execution: its scheduler, what was sent, the timings."""
+    """One build's execution: its executor, what was sent, the timings."""
 
     def __init__(self) -> None:
-        self.scheduler: Scheduler | None = None
+        self.executor: Executor | None = None
         self.sent: dict[str, Unit] = {}
         self.started: float | None = None
         self.owner = os.getpid()
         self.timings: dict[str, float] = {}
         self.fingerprint: str | None = None
+        self.declared: str | None = None
         self.data_before: dict[str, tuple[int, int]] | None = None
+        #: Why the executor cannot run anything (reported once), when it cannot.
+        self.broken = ""
+        self._gpu: bool | None = None
 
     # -- helpers ---------------------------------------------------------
-    def _fingerprint(self, app: Sphinx) -> str:
+    def _units(self, app: Sphinx, docname: str) -> list[Unit]:
         if self.fingerprint is None:
             self.fingerprint = environment(app)
-        return self.fingerprint
+            self.declared = declared_environment(app)
+        return page_units(app, docname, self.fingerprint, self.declared or "")
 
-    def _scheduler(self, app: Sphinx) -> Scheduler:
-        if self.scheduler is None:
-            self.scheduler = Scheduler(
+    def _executor(self, app: Sphinx) -> Executor:
+        if self.executor is None:
+            self.executor = make_executor(
+                app.config.coursekit_executor,
                 workers=app.config.coursekit_workers or None,
                 preload=app.config.coursekit_preload,
             )
@@ -255,36 +328,69 @@ class BuildExecution:
                 self.timings = {}
             if self.data_before is None:
                 self.data_before = snapshot(data_folder(app))
-        return self.scheduler
+        return self.executor
+
+    def _guarded(self, app: Sphinx, action) -> bool:
+        """Run ``action(executor)``; an executor that cannot run is reported once."""
+        if self.broken:
+            return False
+        try:
+            action(self._executor(app))
+        except ExecutorError as error:
+            self.broken = str(error)
+            logger.error("cannot run the programs: %s", error, type="coursekit", subtype="executor")
+            return False
+        return True
+
+    def _gpu_available(self, app: Sphinx) -> bool:
+        if self._gpu is None:
+            found: list[bool] = []
+            self._guarded(app, lambda executor: found.append(executor.gpu_available()))
+            self._gpu = bool(found and found[0])
+        return self._gpu
+
+    def _shown_frozen(self, app: Sphinx, unit: Unit) -> bool:
+        """Whether ``unit`` is shown from the frozen store (and so not run)."""
+        return unit.freeze and frozen_store(app).has(unit.frozen_key)
+
+    def _runnable(self, app: Sphinx, unit: Unit) -> bool:
+        return not unit.gpu or self._gpu_available(app)
 
     def _send(self, app: Sphinx, docnames: list[str]) -> None:
+        if self.broken:
+            return
         cache = cache_for(app.config, app.confdir)
-        fingerprint = self._fingerprint(app)
         todo = [
             unit
             for docname in docnames
-            for unit in page_units(app, docname, fingerprint)
-            if unit.key not in self.sent and not cache.has(unit.key)
+            for unit in self._units(app, docname)
+            if unit.key not in self.sent
+            and not cache.has(unit.key)
+            and not self._shown_frozen(app, unit)
+            and self._runnable(app, unit)
         ]
         if not todo:
             return
-        scheduler = self._scheduler(app)
         if self.started is None:
             self.started = time.perf_counter()
         workdir = cache.workdir()
-        for unit in todo:
-            self.sent[unit.key] = unit
-            expected = self.timings.get(unit.key, self.timings.get(unit.where, 0.0))
-            scheduler.submit(unit.job(app, expected), workdir)
+
+        def submit(executor: Executor) -> None:
+            for unit in todo:
+                expected = self.timings.get(unit.key, self.timings.get(unit.where, 0.0))
+                executor.submit(unit.job(app, expected), workdir)
+                self.sent[unit.key] = unit
+
+        self._guarded(app, submit)
 
     # -- events ----------------------------------------------------------
     def warm_up(self, app: Sphinx) -> None:
-        """``builder-inited``: start the server on a first build (an empty environment)."""
+        """``builder-inited``: start the executor on a first build (an empty environment)."""
         if execution_enabled(app) and not state(app.env).data["programs"]:
-            self._scheduler(app).warm_up()
+            self._guarded(app, lambda executor: executor.warm_up())
 
     def page_read(self, app: Sphinx, doctree: nodes.document) -> None:
-        """``doctree-read``: send the page's uncached jobs to the scheduler."""
+        """``doctree-read``: send the page's uncached jobs to the executor."""
         # In a parallel read this runs in a forked reader: env-updated sends them.
         if execution_enabled(app) and os.getpid() == self.owner:
             self._send(app, [app.env.docname])
@@ -317,36 +423,46 @@ class BuildExecution:
         self._send(app, docnames)
         fresh = self._wait(app)
         cache = cache_for(app.config, app.confdir)
-        fingerprint = self._fingerprint(app)
+        freezing = bool(app.config.coursekit_freeze)
         counts: collections.Counter[str] = collections.Counter()
         blocks = ran = jobs = 0
+        keep: set[str] = set()
         for docname in docnames:
             position = {id(p): i for i, p in enumerate(records.programs(docname))}
-            for unit in page_units(app, docname, fingerprint):
+            for unit in self._units(app, docname):
                 jobs += 1
+                if unit.freeze:
+                    keep.add(unit.frozen_key)
                 outcome = fresh.get(unit.key)
                 cached = outcome is None
-                if outcome is None:
-                    outcome = cache.load(unit.key)
-                elif cacheable(outcome):
-                    outcome = cache.store(outcome)
-                else:
+                if outcome is not None and not cacheable(outcome):
                     records.data["failed"].setdefault(docname, {})[unit.key] = outcome
+                outcome, key, origin, refusal = self._result(app, unit, outcome)
                 ran += not cached
                 for index, program in enumerate(unit.programs):
                     record = self._record(
-                        unit, index, program, outcome, cached, position[id(program)]
+                        unit, index, program, outcome, cached, position[id(program)], refusal
                     )
+                    record.key, record.frozen = key, origin
                     records.data["runs"].setdefault(docname, []).append(record)
                     counts[record.status] += 1
                     blocks += 1
                 self.timings[unit.where] = self.timings[unit.key] = (
                     outcome.duration if outcome else 0.0
                 )
+        if freezing and not self.broken:
+            store = frozen_store(app)
+            gone = store.prune(keep)
+            logger.info(
+                "coursekit: frozen outputs in %s: %d, %d removed",
+                store.root,
+                len(keep),
+                len(gone),
+            )
         self._save_timings(cache)
         self._check_data(app)
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
-        at_once = self.scheduler.most_at_once if self.scheduler is not None else 0
+        at_once = self.executor.most_at_once if self.executor is not None else 0
         by_status = ", ".join(f"{counts[name]} {name}" for name in STATUSES if counts[name])
         logger.info(
             SUMMARY_FORMAT,
@@ -362,9 +478,63 @@ class BuildExecution:
         self.close()
         return []
 
+    def _result(
+        self, app: Sphinx, unit: Unit, fresh: Outcome | None
+    ) -> tuple[Outcome | None, str, Origin | None, str]:
+        """A job's result: (outcome, its key, where it was frozen, why it did not run).
+
+        ``fresh`` is this build's run of it, if any: stored in the cache (a run
+        cut short is not), and, when freezing, in the frozen store.
+        """
+        cache, store = cache_for(app.config, app.confdir), frozen_store(app)
+        outcome, refusal = fresh, ""
+        if fresh is not None:
+            if cacheable(fresh):
+                outcome = cache.store(fresh)
+        elif self._shown_frozen(app, unit):
+            key = unit.frozen_key
+            return store.load(key), key, store.origin(key), ""
+        elif cache.has(unit.key):
+            outcome = cache.load(unit.key)
+        elif not self._runnable(app, unit):
+            refusal = self._no_gpu_message(app, unit, store)
+        elif self.broken:
+            refusal = "unreachable"
+        freezing = app.config.coursekit_freeze and unit.freeze
+        if freezing and outcome is not None and cacheable(outcome):
+            key = unit.frozen_key
+            origin = store.freeze(outcome, key, unit.where)
+            return store.load(key), key, origin, ""
+        return outcome, unit.key, None, refusal
+
+    def _no_gpu_message(self, app: Sphinx, unit: Unit, store: FrozenStore) -> str:
+        """Why a job that needs a GPU has no output here, and what to do."""
+        spec = str(app.config.coursekit_executor or "local")
+        if unit.freeze:
+            if store.keys_for(unit.where):
+                return (
+                    "frozen output is stale (the code changed since it was frozen); "
+                    "run `make freeze` on a machine with CUDA"
+                )
+            return "this block has no frozen output yet; run `make freeze` on a machine with CUDA"
+        if spec == "local":
+            where = "this machine has none"
+        elif spec == "dask":
+            where = "this machine's Dask workers have none"
+        else:
+            where = (
+                f"no worker of the Dask scheduler at {spec} declares one "
+                f"(start one with: dask worker {spec} --resources GPU=1)"
+            )
+        return (
+            f"this block needs a GPU (:gpu:) and {where}; mark it :freeze: and run "
+            "`make freeze` on a machine with CUDA, or build with EXECUTOR=tcp://HOST:PORT "
+            "(a Dask scheduler with a GPU worker)"
+        )
+
     def _wait(self, app: Sphinx) -> dict[str, Outcome]:
         """Wait for what was sent, showing which pages are done."""
-        if not self.sent or self.scheduler is None:
+        if not self.sent or self.executor is None:
             return {}
         keys = list(self.sent)
         labels = {
@@ -372,7 +542,7 @@ class BuildExecution:
             for key, unit in self.sent.items()
         }
         for _ in status_iterator(
-            self.scheduler.completed(keys),
+            self.executor.completed(keys),
             "running programs... ",
             "darkgreen",
             len(keys),
@@ -380,9 +550,9 @@ class BuildExecution:
             stringify_func=labels.__getitem__,
         ):
             pass
-        fresh = self.scheduler.wait(keys)
-        self.scheduler.close()  # every run is over; the server reports its figures
-        for warning in self.scheduler.warnings:
+        fresh = self.executor.wait(keys)
+        self.executor.close()  # every run is over; the executor reports its figures
+        for warning in self.executor.warnings:
             logger.warning(warning, type="coursekit", subtype="preload")
         return fresh
 
@@ -394,17 +564,32 @@ class BuildExecution:
         outcome: Outcome | None,
         cached: bool,
         position: int,
+        refusal: str = "",
     ) -> RunRecord:
-        """The run of one block, reported as an error when it failed."""
+        """The run of one block, reported as an error when it failed.
+
+        ``refusal``: why the job was not run ("unreachable": the executor could
+        not run anything, already reported once); its first block says why.
+        """
         cell = outcome.cells[index] if outcome and index < len(outcome.cells) else None
-        status = block_status(program, cell) if outcome else "absent"
-        if status in FAILURES or status == "not-run":
-            logger.error(
-                failure_message(program, cell, unit.session),
-                location=(program.docname, program.directive_line),
-                type="coursekit",
-                subtype="execution",
-            )
+        if refusal:
+            status = "unreachable" if refusal == "unreachable" else "no-gpu"
+            if status == "no-gpu" and index == 0:
+                logger.error(
+                    refusal,
+                    location=(program.docname, program.directive_line),
+                    type="coursekit",
+                    subtype="gpu",
+                )
+        else:
+            status = block_status(program, cell) if outcome else "absent"
+            if status in FAILURES or status == "not-run":
+                logger.error(
+                    failure_message(program, cell, unit.session),
+                    location=(program.docname, program.directive_line),
+                    type="coursekit",
+                    subtype="execution",
+                )
         return RunRecord(
             program=program,
             index=position,
@@ -444,14 +629,16 @@ class BuildExecution:
             cache_for(app.config, app.confdir).clean_scratch()
 
     def close(self, *args) -> None:
-        """Stop the scheduler (an interrupted build leaves no server behind)."""
-        if self.scheduler is not None:
-            self.scheduler.close()
-            self.scheduler = None
+        """Stop the executor (an interrupted build leaves no server behind)."""
+        if self.executor is not None:
+            self.executor.close()
+            self.executor = None
         self.sent = {}
         self.started = None
-        self.fingerprint = None
+        self.fingerprint = self.declared = None
         self.data_before = None
+        self.broken = ""
+        self._gpu = None
 
 
 def read_notebooks_last(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

@@ -22,7 +22,13 @@ from coursekit.run.cell import FAILURES
 from coursekit.run.runner import MAX_OUTPUT, CellOutcome, Outcome
 from coursekit.sphinx.downloads import links_for
 from coursekit.sphinx.examples import program_listing, program_output
-from coursekit.sphinx.execution import RunRecord, cache_for, execution_enabled
+from coursekit.sphinx.execution import (
+    RunRecord,
+    cache_for,
+    execution_enabled,
+    frozen_store,
+    origin_text,
+)
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 from coursekit.sphinx.visitors import bare, pass_through, skip_node
@@ -49,6 +55,14 @@ LABELS = {
     "syntax": _("Invalid code"),
     "timeout": _("Timeout"),
     "not-run": _("Not run"),
+    "no-gpu": _("Needs a GPU"),
+    "unreachable": _("Not run"),
+}
+#: What the box of a block that did not run says, by status.
+NOT_RUN = {
+    "not-run": _("Not run: the page's session stopped at an earlier block."),
+    "no-gpu": _("Not run: this block needs a GPU, and no output of this code was frozen."),
+    "unreachable": _("Not run: the build could not reach the machines that run the programs."),
 }
 
 
@@ -75,14 +89,14 @@ def render_cell(
     """
     # "no-search": search finds the course, not the numbers programs print.
     box = nodes.container(classes=["coursekit-output", "no-search", f"coursekit-{status}"])
-    failed = status in FAILURES or status == "not-run"
+    failed = status in FAILURES or status in NOT_RUN
     if failed:
         box["classes"].append("coursekit-failed")
     label = nodes.paragraph(classes=["coursekit-output-label"])
     label += nodes.Text(str(LABELS.get(status, _("Output"))))
     box += label
-    if cell is None or status == "not-run":
-        box += note(str(_("Not run: the page's session stopped at an earlier block.")), "")
+    if cell is None or status in NOT_RUN:
+        box += note(str(NOT_RUN.get(status, NOT_RUN["not-run"])), "")
         return box
     if status == "exercise":
         text = str(_("Exercise: complete this code; it is not run."))
@@ -141,6 +155,7 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         return
     records = state(app.env)
     cache = cache_for(app.config, app.confdir)
+    store = frozen_store(app)
     runs = records.data["runs"].get(docname, [])
     by_index = {run.index: run for run in runs}
     failed = records.data["failed"].get(docname, {})
@@ -151,14 +166,23 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             placeholder.parent.remove(placeholder)
             continue
         if record.key not in outcomes:
-            outcomes[record.key] = failed.get(record.key) or cache.load(record.key)
+            outcomes[record.key] = (
+                store.load(record.key)
+                if record.frozen
+                else failed.get(record.key) or cache.load(record.key)
+            )
         outcome = outcomes[record.key]
-        if outcome is None:  # the cache was emptied after this build ran it
+        if outcome is None and record.status not in NOT_RUN:
+            # The cache was emptied after this build ran it.
             placeholder.parent.remove(placeholder)
             continue
-        cell = outcome.cells[record.cell] if record.cell < len(outcome.cells) else None
-        traceback = cell_traceback(runs, record, outcome) if cell else ""
+        cells = outcome.cells if outcome else []
+        cell = cells[record.cell] if record.cell < len(cells) else None
+        traceback = cell_traceback(runs, record, outcome) if cell and outcome else ""
         box = render_cell(cell, record.status, f"{record.key[:16]}-{record.cell}", traceback)
+        if record.frozen is not None:
+            text = str(_("run on %s")) % origin_text(record.frozen)
+            box += note(text, "coursekit-origin")
         if record.session:
             box["classes"].append("coursekit-session")
         else:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
+from coursekit.sphinx.execution import RunRecord, origin_text
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import reread_every_build, state
 
@@ -34,6 +35,8 @@ STATUS = {
     "timeout": _("timeout"),
     "crash": _("killed"),
     "not-run": _("not run (the session stopped earlier)"),
+    "no-gpu": _("not run (needs a GPU)"),
+    "unreachable": _("not run (executor unreachable)"),
     "absent": _("no result"),
 }
 
@@ -90,10 +93,17 @@ def report_table(app: Sphinx, fromdocname: str) -> nodes.Node:
                 str(STATUS.get(run.status, run.status)),
                 f"{run.duration:.2f} s",
                 run.device,
-                str(_("yes") if run.cached else _("no")),
+                cache_cell(run),
             ]
         )
     return table
+
+
+def cache_cell(run: RunRecord) -> str:
+    """Whether the result came from the cache, or was frozen (and where it was made)."""
+    if run.frozen is not None:
+        return str(_("frozen (%s)") % origin_text(run.frozen))
+    return str(_("yes") if run.cached else _("no"))
 
 
 def _row(cells: list) -> nodes.row:
