@@ -36,9 +36,10 @@ SITECHECK_TOOL    := $(PY) -m coursekit.tools.sitecheck
 BENCH_TOOL        := $(PY) -m coursekit.tools.bench
 COURSEGEN_TOOL    := $(PY) -m coursekit.tools.coursegen
 SESSIONBENCH_TOOL := $(PY) -m coursekit.tools.sessionbench
+EXECUTORBENCH_TOOL := $(PY) -m coursekit.tools.executorbench
 FIX_TOOL          := $(PY) -m coursekit.tools.fix
 
-.PHONY: help html _text _deck revealjs live freeze examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions fix clean distclean
+.PHONY: help html _text _deck revealjs live freeze examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions bench-executors fix clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(HTML)/"
@@ -55,6 +56,7 @@ help:
 	@echo "make bench     time cold, no-op and incremental builds on a fresh copy"
 	@echo "make bench-course  cold and no-op builds of a synthetic course of the lecturer's size ($(BUILD)/course-bench/)"
 	@echo "make bench-sessions  cold, no-op and edit builds of 30 pages x 8 blocks that build on each other"
+	@echo "make bench-executors  the cost per program of a Dask cluster (EXECUTOR=dask, tcp://) against local runs"
 	@echo "make test      run the test suite"
 	@echo "make clean     remove $(BUILD)/"
 
@@ -137,6 +139,11 @@ bench-course: $(STAMP)
 # 30 pages of 8 blocks, each using the names of the one before (notebook style).
 bench-sessions: $(STAMP)
 	$(SESSIONBENCH_TOOL) $(BUILD)/session-bench
+
+# The same small jobs through the local executor, a Dask LocalCluster and a
+# scheduler with workers started by hand on 127.0.0.1.
+bench-executors: $(STAMP)
+	$(EXECUTORBENCH_TOOL)
 
 # Rewrite the lecturer's Slidey dialect into standard reST, showing the diff.
 # The authoring guide shows the dialect's habits live: it stays as written.

@@ -14,7 +14,7 @@ from conftest import assert_imports_no_sphinx
 from coursekit.config import BUILD_DIR, DECK_DIR, HANDOUT_DIR, SLIDES_CHECK_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = ["slidecheck", "handout", "sitecheck", "bench", "browser", "sessionbench"]
+TOOLS = ["slidecheck", "handout", "sitecheck", "bench", "browser", "sessionbench", "executorbench"]
 
 
 def test_the_tools_import_no_sphinx():
@@ -30,13 +30,16 @@ def test_every_console_script_has_a_main():
         "coursekit-bench",
         "coursekit-fix",
         "coursekit-sessionbench",
+        "coursekit-executorbench",
     }
     for target in scripts.values():
         module, _, function = target.partition(":")
         assert callable(getattr(importlib.import_module(module), function)), target
 
 
-@pytest.mark.parametrize("name", ["slidecheck", "handout", "sitecheck", "bench", "sessionbench"])
+@pytest.mark.parametrize(
+    "name", ["slidecheck", "handout", "sitecheck", "bench", "sessionbench", "executorbench"]
+)
 def test_each_tool_answers_help(name, capsys):
     module = importlib.import_module(f"coursekit.tools.{name}")
     with pytest.raises(SystemExit) as exit_:

@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 import distributed
 
 from coursekit.core.programs import probable_device
-from coursekit.run.executor import DASK, Executor, ExecutorError, outcome_of
+from coursekit.run.executor import Executor, ExecutorError, outcome_of
 from coursekit.run.runner import Job, Outcome
 from coursekit.run.scheduler import Scheduler
 
@@ -106,7 +106,7 @@ class DaskExecutor(Executor):
     ) -> None:
         super().__init__(workers, preload)
         self.address = address
-        self.name = address or DASK
+        self.name = address or "dask"
         self._cluster: distributed.LocalCluster | None = None
         self._client: distributed.Client | None = None
         self._futures: dict[str, distributed.Future] = {}
@@ -120,7 +120,8 @@ class DaskExecutor(Executor):
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                # Any free port: None would mean the default, 8787, maybe taken.
+                dashboard_address=":0",
                 silence_logs=logging.ERROR,
                 resources=resources,
             )

@@ -11,6 +11,8 @@ somewhere, and hands their outcomes back as they end
   ``LocalCluster`` started for the build, or an existing scheduler), imported
   only then.
 
+:func:`coursekit.run.backends.make_executor` makes the one a build names.
+
 Either way a job runs the same: a fresh forked process, its own temporary
 folder, no network, its timeouts (:mod:`coursekit.run.runner`). Its result
 files come back into a folder on this machine, where :func:`outcome_of` reads
@@ -31,9 +33,6 @@ from coursekit.run.runner import Job, Outcome, read_outcome
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-#: What ``coursekit_executor`` (``make html EXECUTOR=...``) may say, besides an address.
-LOCAL, DASK = "local", "dask"
 
 
 class ExecutorError(Exception):
@@ -193,30 +192,3 @@ class Executor:
         for key in keys:
             if key not in self._outcomes:
                 self._outcomes[key] = Outcome(key, "crash", reason=f"could not run: {why}\n")
-
-
-def make_executor(
-    spec: str, workers: int | None = None, preload: list[str] | tuple[str, ...] = ()
-) -> Executor:
-    """The executor ``spec`` names: ``local``, ``dask`` or ``tcp://HOST:PORT``.
-
-    Nothing is started yet; an unknown spec is an :class:`ExecutorError`.
-    """
-    spec = (spec or LOCAL).strip()
-    if spec == LOCAL:
-        from coursekit.run.scheduler import Scheduler
-
-        return Scheduler(workers, preload)
-    if spec == DASK or "://" in spec:
-        try:
-            from coursekit.run.cluster import DaskExecutor
-        except ImportError as error:
-            raise ExecutorError(
-                f"EXECUTOR={spec} needs Dask, which is not installed ({error}): "
-                "pip install -c requirements.lock -e '.[dask]'"
-            ) from None
-        return DaskExecutor(None if spec == DASK else spec, workers, preload)
-    raise ExecutorError(
-        f"unknown executor {spec!r} (coursekit_executor, make html EXECUTOR=...): "
-        "it must be 'local', 'dask' or the address of a Dask scheduler, tcp://HOST:PORT"
-    )

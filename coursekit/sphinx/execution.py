@@ -45,9 +45,10 @@ from sphinx.util.display import status_iterator
 
 from coursekit.config import BUILD_DIR, NO_RUN_BUILDERS, SUMMARY_FORMAT
 from coursekit.core.programs import MODES, Program, Session, fingerprint_of, split_page
+from coursekit.run.backends import make_executor
 from coursekit.run.cache import ResultCache
 from coursekit.run.cell import FAILURES
-from coursekit.run.executor import Executor, ExecutorError, make_executor
+from coursekit.run.executor import Executor, ExecutorError
 from coursekit.run.frozen import FrozenStore, Origin
 from coursekit.run.runner import Cell, CellOutcome, Job, Outcome
 from coursekit.run.sandbox import changes, snapshot

@@ -41,5 +41,5 @@ def entrainer(modele):
 
 
 # %%
-# docs/guide_auteur.rst:619
+# docs/guide_auteur.rst:634
 print(3 * 7)
