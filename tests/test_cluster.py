@@ -102,6 +102,41 @@ def test_a_dask_cluster_builds_the_same_pages_byte_for_byte(tmp_path, scheduler,
     assert pages(tmp_path / "dask-out")
 
 
+def test_executor_dask_starts_a_local_cluster_for_the_build(tmp_path):
+    local = run_sphinx(copy_root(tmp_path / "local", "programs"), tmp_path / "local-out")
+    src = copy_root(tmp_path / "dask", "programs")
+    dask = run_sphinx(src, tmp_path / "dask-out", "html", "-D", "coursekit_executor=dask")
+    assert local.returncode == dask.returncode == 0, dask.stderr
+    ran = re.search(SUMMARY_PATTERN, dask.stdout)
+    assert ran and ran["run"] == ran["jobs"] == "2", dask.stdout
+    assert pages(tmp_path / "dask-out") == pages(tmp_path / "local-out")
+
+
+def test_an_unknown_executor_is_one_clear_error(tmp_path):
+    src = copy_root(tmp_path, "programs")
+    done = run_sphinx(src, tmp_path / "out", "html", "-D", "coursekit_executor=slurm")
+    assert done.returncode != 0
+    errors = re.findall(r"ERROR: (.*)", done.stderr)
+    assert errors == [
+        "cannot run the programs: unknown executor 'slurm' (coursekit_executor, make html "
+        "EXECUTOR=...): it must be 'local', 'dask' or the address of a Dask scheduler, "
+        "tcp://HOST:PORT [coursekit.executor]"
+    ], done.stderr
+
+
+def test_make_passes_executor_to_the_text_build():
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", "STAMP=", "_text", "EXECUTOR=tcp://gpu:8786"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "-D coursekit_executor=tcp://gpu:8786 docs" in done.stdout
+
+
 def gpu_root(tmp_path: Path) -> Path:
     src = tmp_path / "src"
     src.mkdir()

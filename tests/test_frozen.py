@@ -60,6 +60,7 @@ def test_frozen_on_a_gpu_machine_shown_on_another_then_stale(tmp_path):
         "page#session",
     ]
     assert {entry["device"] for entry in entries.values()} == {"cuda (Fake H100)"}
+    assert all(entry["cuda"] is True for entry in entries.values())
     stored = {path.suffix for path in (src / "_frozen").rglob("*") if path.is_file()}
     assert stored <= {".txt", ".json", ".png"} and ".png" in stored
 
@@ -119,3 +120,16 @@ def test_a_gpu_block_without_frozen_output_says_how_to_get_one(tmp_path):
     assert error.startswith("this block needs a GPU (:gpu:) and this machine has none; ")
     assert "make freeze" in error and "EXECUTOR=tcp://HOST:PORT" in error
     assert summary(done.stdout)["statuses"] == "1 no-gpu"
+
+
+def test_a_frozen_block_never_frozen_asks_for_make_freeze(tmp_path):
+    src = copy_root(tmp_path, "frozen")
+    done = run_sphinx(src, tmp_path / "out", env=NO_GPU)
+    assert done.returncode != 0
+    errors = re.findall(r"(index|page)\.rst:(\d+): ERROR: (.*)", done.stderr)
+    never = "this block has no frozen output yet; run `make freeze` on a machine with CUDA"
+    assert errors == [
+        ("index", "12", f"{never} [coursekit.gpu]"),
+        ("page", "9", f"{never} [coursekit.gpu]"),
+    ], done.stderr
+    assert not (src / "_frozen").exists()

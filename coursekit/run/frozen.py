@@ -74,7 +74,7 @@ class FrozenStore:
             data = json.loads((self.path(key) / ORIGIN).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return Origin(**data)
+        return Origin(data["device"], data["torch"], data["python"], data["where"])
 
     def keys(self) -> list[str]:
         if not self.root.is_dir():
@@ -103,7 +103,8 @@ class FrozenStore:
                 copy = staging / path.relative_to(outcome.folder)
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, copy)
-        text = json.dumps(origin.__dict__, indent=1, sort_keys=True) + "\n"
+        record = {**origin.__dict__, "cuda": origin.cuda}  # CUDA or CPU, said outright
+        text = json.dumps(record, indent=1, sort_keys=True) + "\n"
         (staging / ORIGIN).write_text(text, encoding="utf-8")
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
