@@ -31,6 +31,7 @@ def setup(app: Sphinx) -> dict:
     from coursekit.sphinx.notes import setup_notes
     from coursekit.sphinx.offline_math import setup_offline_math
     from coursekit.sphinx.outputs import setup_outputs
+    from coursekit.sphinx.quoting import setup_quoting
     from coursekit.sphinx.report import setup_report
     from coursekit.sphinx.slides import setup_slides
     from coursekit.sphinx.slidey import setup_slidey
@@ -47,6 +48,7 @@ def setup(app: Sphinx) -> dict:
     setup_deck(app)
     setup_notes(app)
     setup_examples(app)
+    setup_quoting(app)
     setup_execution(app)
     setup_outputs(app)
     setup_extraction(app)

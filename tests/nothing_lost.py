@@ -44,7 +44,9 @@ def segments(line: str) -> list[str]:
     for match in SPAN.finditer(line):
         parts.append(line[position : match.start()])
         span = match.group(0)
-        if span.startswith("``"):
+        if span.startswith(":output:"):
+            pass  # an expression, replaced by its value (tests/test_quoting.py checks it)
+        elif span.startswith("``"):
             parts.append(span[2:-2])
         else:
             inner = span[span.index("`") + 1 : span.rindex("`")]

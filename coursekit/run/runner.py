@@ -62,9 +62,11 @@ class Job:
     ``timeout``); a session by ``cells``, run in order in one namespace, as in
     a notebook (``session=True``: the last expression's value is shown). When
     ``cells`` is given, ``code`` is ignored. ``filename`` is what tracebacks
-    show (the chapter file). ``collect`` names globals whose final value is
-    returned (for tests). ``expected`` is how long it ran last time, in
-    seconds: the longest start first. ``data`` is a folder shown to the
+    show (the chapter file). ``collect`` holds expressions (a name, or any
+    Python expression over the job's globals) evaluated once every cell has
+    run; their values are returned (the numbers a page quotes, the tests'
+    probes). ``expected`` is how long it ran last time, in seconds: the
+    longest start first. ``data`` is a folder shown to the
     program as ``./data`` (``data_label`` is what messages call it).
     ``gpu``: it needs CUDA (an executor sends it only where there is a GPU).
     """
@@ -139,6 +141,8 @@ class Outcome:
     #: The torch version the job used ("" when it did not import torch).
     torch: str = ""
     values: dict = field(default_factory=dict)
+    #: Why an expression of ``collect`` has no value: expression -> the error.
+    value_errors: dict[str, str] = field(default_factory=dict)
     folder: Path | None = None
     #: Why the child was cut short (a timeout, a signal), when it was.
     reason: str = ""
@@ -269,12 +273,19 @@ def run_child(job: Job, outdir: str) -> None:
         pass
     if fake_gpu():
         device = f"cuda ({fake_gpu()})"
-    values = {
-        name: _jsonable(notebook.namespace[name])
-        for name in job.collect
-        if name in notebook.namespace
+    values, value_errors = {}, {}
+    for expression in job.collect:
+        try:
+            values[expression] = _jsonable(eval(expression, notebook.namespace))
+        except BaseException as error:  # the page's own expression: say why it failed
+            value_errors[expression] = f"{type(error).__name__}: {error}"
+    summary = {
+        "duration": duration,
+        "device": device,
+        "torch": torch_version,
+        "values": values,
+        "value_errors": value_errors,
     }
-    summary = {"duration": duration, "device": device, "torch": torch_version, "values": values}
     (out / "result.json").write_text(json.dumps(summary), encoding="utf-8")
     shutil.rmtree(workdir, ignore_errors=True)
 
@@ -353,5 +364,6 @@ def read_outcome(key: str, folder: Path, exitcode: int | None, timed_out: float 
         device=summary["device"],
         torch=summary.get("torch", ""),
         values=summary["values"],
+        value_errors=summary.get("value_errors", {}),
         folder=folder,
     )

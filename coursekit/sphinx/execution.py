@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from sphinx.util import logging
 from sphinx.util.display import status_iterator
 
-from coursekit.config import BUILD_DIR, NO_RUN_BUILDERS, SUMMARY_FORMAT
+from coursekit.config import BUILD_DIR, DECK_BUILDERS, NO_RUN_BUILDERS, SUMMARY_FORMAT
 from coursekit.core.programs import MODES, Program, Session, fingerprint_of, split_page
 from coursekit.run.backends import make_executor
 from coursekit.run.cache import ResultCache
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
+
+    from coursekit.core.quoting import Reference
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +123,8 @@ class Unit:
     frozen_key: str = ""
     freeze: bool = False
     gpu: bool = False
+    #: The expressions the page's prose quotes from this job (``:output:``).
+    collect: tuple[str, ...] = ()
 
     def job(self, app: Sphinx, expected: float) -> Job:
         first = self.programs[0]
@@ -133,6 +137,7 @@ class Unit:
             "data": str(data) if data.is_dir() else "",
             "data_label": data_label(app),
             "gpu": self.gpu,
+            "collect": self.collect,
         }
         if self.session:
             cells = tuple(Cell(p.code, p.line, p.timeout) for p in self.programs)
@@ -152,7 +157,22 @@ def frozen_store(app: Sphinx) -> FrozenStore:
 
 
 def execution_enabled(app: Sphinx) -> bool:
+    """Whether this build runs the programs and shows their outputs (the text)."""
     return bool(app.config.coursekit_execute) and app.builder.name not in NO_RUN_BUILDERS
+
+
+def values_only(app: Sphinx) -> bool:
+    """Whether this build runs only the jobs whose values the prose quotes
+    (``:output:``): the deck shows no output, but its prose shows the numbers."""
+    return bool(app.config.coursekit_execute) and app.builder.name in DECK_BUILDERS
+
+
+def load_outcome(app: Sphinx, docname: str, record: RunRecord) -> Outcome | None:
+    """The result a run record names: frozen, this build's failure, or cached."""
+    if record.frozen is not None:
+        return frozen_store(app).load(record.key)
+    failed = state(app.env).data["failed"].get(docname, {})
+    return failed.get(record.key) or cache_for(app.config, app.confdir).load(record.key)
 
 
 def data_folder(app: Sphinx) -> Path:
@@ -230,24 +250,35 @@ def page_units(app: Sphinx, docname: str, fingerprint: str, declared: str) -> li
         return []
     cells, alone = split_page(programs, page_mode(app.env, app.config, docname))
     flags = {name: page_flag(app.env, docname, name) for name in PAGE_FLAGS}
-    frozen = f"frozen 1; {declared}"
+    quotes = state(app.env).quotes(docname)
     jobs: list[tuple[Session | Program, list[Program], bool]] = []
     if cells:
         jobs.append((Session(docname, cells[0].source, tuple(cells)), cells, True))
     jobs += [(program, [program], False) for program in alone]
-    return [
-        Unit(
-            docname,
-            job.key(fingerprint),
-            blocks,
-            session,
-            job.where,
-            frozen_key=job.key(frozen),
-            freeze=flags["freeze"] or any(p.freeze for p in blocks),
-            gpu=flags["gpu"] or any(p.gpu for p in blocks),
+    units = []
+    for job, blocks, session in jobs:
+        collect = quotes_of(quotes, "" if session else blocks[0].name or "\0")
+        # What the job returns is part of its result, so part of its keys.
+        wanted = f"\ncollect {list(collect)}" if collect else ""
+        units.append(
+            Unit(
+                docname,
+                job.key(fingerprint + wanted),
+                blocks,
+                session,
+                job.where,
+                frozen_key=job.key(f"frozen 1; {declared}{wanted}"),
+                freeze=flags["freeze"] or any(p.freeze for p in blocks),
+                gpu=flags["gpu"] or any(p.gpu for p in blocks),
+                collect=collect,
+            )
         )
-        for job, blocks, session in jobs
-    ]
+    return units
+
+
+def quotes_of(references: list[Reference], program: str) -> tuple[str, ...]:
+    """The expressions a page quotes from its session ("") or from program ``program``."""
+    return tuple(sorted({r.expression for r in references if r.program == program}))
 
 
 def cacheable(outcome: Outcome) -> bool:
@@ -310,10 +341,12 @@ class BuildExecution:
 
     # -- helpers ---------------------------------------------------------
     def _units(self, app: Sphinx, docname: str) -> list[Unit]:
+        """The page's jobs this build runs: all of them, or (a deck) those quoted."""
         if self.fingerprint is None:
             self.fingerprint = environment(app)
             self.declared = declared_environment(app)
-        return page_units(app, docname, self.fingerprint, self.declared or "")
+        units = page_units(app, docname, self.fingerprint, self.declared or "")
+        return [unit for unit in units if unit.collect] if values_only(app) else units
 
     def _executor(self, app: Sphinx) -> Executor:
         if self.executor is None:
@@ -393,7 +426,7 @@ class BuildExecution:
     def page_read(self, app: Sphinx, doctree: nodes.document) -> None:
         """``doctree-read``: send the page's uncached jobs to the executor."""
         # In a parallel read this runs in a forked reader: env-updated sends them.
-        if execution_enabled(app) and os.getpid() == self.owner:
+        if (execution_enabled(app) or values_only(app)) and os.getpid() == self.owner:
             self._send(app, [app.env.docname])
 
     def finish(self, app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -404,7 +437,7 @@ class BuildExecution:
         records.data["runs"] = {}
         records.data["failed"] = {}
         habits = describe_habits(habit_counts(env))
-        if not execution_enabled(app):
+        if not execution_enabled(app) and not values_only(app):
             if habits:
                 logger.info("coursekit: Slidey habits read: %s", habits)
             self.close()

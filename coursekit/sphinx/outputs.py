@@ -22,13 +22,7 @@ from coursekit.run.cell import FAILURES
 from coursekit.run.runner import MAX_OUTPUT, CellOutcome, Outcome
 from coursekit.sphinx.downloads import links_for
 from coursekit.sphinx.examples import program_listing, program_output
-from coursekit.sphinx.execution import (
-    RunRecord,
-    cache_for,
-    execution_enabled,
-    frozen_store,
-    origin_text,
-)
+from coursekit.sphinx.execution import RunRecord, execution_enabled, load_outcome, origin_text
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.state import state
 from coursekit.sphinx.visitors import bare, pass_through, skip_node
@@ -153,12 +147,8 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     placeholders = list(doctree.findall(program_output))
     if not placeholders:
         return
-    records = state(app.env)
-    cache = cache_for(app.config, app.confdir)
-    store = frozen_store(app)
-    runs = records.data["runs"].get(docname, [])
+    runs = state(app.env).data["runs"].get(docname, [])
     by_index = {run.index: run for run in runs}
-    failed = records.data["failed"].get(docname, {})
     outcomes: dict[str, Outcome | None] = {}
     for placeholder in placeholders:
         record = by_index.get(placeholder["program_index"])
@@ -166,11 +156,7 @@ def place_outputs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             placeholder.parent.remove(placeholder)
             continue
         if record.key not in outcomes:
-            outcomes[record.key] = (
-                store.load(record.key)
-                if record.frozen
-                else failed.get(record.key) or cache.load(record.key)
-            )
+            outcomes[record.key] = load_outcome(app, docname, record)
         outcome = outcomes[record.key]
         if outcome is None and record.status not in NOT_RUN:
             # The cache was emptied after this build ran it.

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
     from coursekit.core.programs import Excerpt, Program
+    from coursekit.core.quoting import Reference
 
 #: Per-document tables: docname -> value, purged and merged per document.
-PER_DOCUMENT = ("programs", "excerpts", "habits", "decks")
+PER_DOCUMENT = ("programs", "excerpts", "habits", "decks", "quotes")
 #: Build-wide tables, made anew by every build's execution phase (in the
 #: main process, after any parallel read): docname -> this build's runs.
 PER_BUILD = ("runs", "failed")
@@ -37,7 +38,7 @@ class CoursekitDomain(Domain):
         "reread": set(),
         **{table: {} for table in (*PER_DOCUMENT, *PER_BUILD)},
     }
-    data_version = 2
+    data_version = 3
 
     def clear_doc(self, docname: str) -> None:
         for table in PER_DOCUMENT:
@@ -65,6 +66,10 @@ class CoursekitDomain(Domain):
 
     def excerpts(self, docname: str) -> list[Excerpt]:
         return self.data["excerpts"].setdefault(docname, [])
+
+    def quotes(self, docname: str) -> list[Reference]:
+        """What the page's prose quotes from its runs (``:output:``)."""
+        return self.data["quotes"].setdefault(docname, [])
 
     def all_programs(self) -> list[Program]:
         table = self.data["programs"]

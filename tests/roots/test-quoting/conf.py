@@ -1,0 +1,2 @@
+extensions = ["sphinx_revealjs", "coursekit"]
+language = "fr"
