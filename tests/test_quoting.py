@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import copy_root, run_sphinx
 
+from coursekit.config import SUMMARY_PATTERN
 from coursekit.core.quoting import Reference, format_value, parse_reference
 
 NNBSP = "\u202f"
@@ -43,7 +44,8 @@ def test_the_text_and_the_deck_quote_the_runs_and_follow_them(tmp_path):
     text = run_sphinx(src, tmp_path / "text")
     deck = run_sphinx(src, tmp_path / "deck", "revealjs")
     assert text.returncode == deck.returncode == 0, text.stderr + deck.stderr
-    values = ["0,125", f"3{NNBSP}188", f"25,0{NNBSP}%", "[0,50 ; 0,25 ; 0,12]", "45"]
+    # Each sentence quotes the session right after the block above it.
+    values = ["0,125", f"3{NNBSP}188", f"25,0{NNBSP}%", "[0,50 ; 0,25 ; 0,12]", "9,0", "45"]
     assert quoted(tmp_path / "text" / "index.html") == values
     assert quoted(tmp_path / "deck" / "index.html") == values
     # The program changes: the sentence changes with it.
@@ -54,6 +56,7 @@ def test_the_text_and_the_deck_quote_the_runs_and_follow_them(tmp_path):
     again = run_sphinx(src, tmp_path / "text")
     assert again.returncode == 0, again.stderr
     assert quoted(tmp_path / "text" / "index.html")[1] == f"2{NNBSP}000"
+    assert re.search(SUMMARY_PATTERN, again.stdout)["run"] == "1"  # the session, not `seul`
 
 
 def test_a_quote_without_a_value_is_an_error_at_its_line(tmp_path):
@@ -73,7 +76,7 @@ def test_a_quote_without_a_value_is_an_error_at_its_line(tmp_path):
             "'.2f', 'd', ',d', '.1%') [docutils]",
         ),
         (
-            "24",
+            "32",
             "':output:' cannot quote 'totale': NameError: name 'totale' is not defined "
             "[coursekit.output]",
         ),

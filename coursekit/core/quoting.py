@@ -1,7 +1,8 @@
 """Numbers in the prose that come from the runs: the pure part of ``:output:``.
 
 ``:output:`EXPR` `` quotes the value of a Python expression evaluated in the
-page's session once its blocks have run; ``:output:`EXPR | SPEC` `` formats it
+page's session right after the last Python block above the sentence (as a
+learner would print it in the next notebook cell); ``:output:`EXPR | SPEC` `` formats it
 with a Python format spec (``.2f``, ``d``, ``,d``, ``.1%``);
 ``:output:`[NAME] EXPR | SPEC` `` evaluates it in the complete program
 ``NAME`` (a ``full-program``, which runs alone). In French, numbers are
@@ -31,6 +32,15 @@ class Reference:
     program: str  # "" for the page's session
     expression: str
     spec: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A reference where a page makes it: after its Python block number ``block``
+    (the last one above the sentence; -1 when there is none)."""
+
+    reference: Reference
+    block: int
 
 
 def parse_reference(text: str) -> Reference:

@@ -47,11 +47,14 @@ def fake_gpu() -> str:
 @dataclass(frozen=True)
 class Cell:
     """One code block of a job: its code, the chapter line where the code starts
-    (so that tracebacks give the chapter's own line numbers) and its timeout."""
+    (so that tracebacks give the chapter's own line numbers), its timeout, and
+    the expressions whose values are wanted right after it (the numbers the
+    prose below it quotes)."""
 
     code: str
     first_line: int = 1
     timeout: float = 60.0
+    collect: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,10 @@ class Job:
     def from_json(cls, data: dict) -> Job:
         data = dict(data)
         data["collect"] = tuple(data.get("collect", ()))
-        data["cells"] = tuple(Cell(**cell) for cell in data.get("cells", ()))
+        data["cells"] = tuple(
+            Cell(**{**cell, "collect": tuple(cell.get("collect", ()))})
+            for cell in data.get("cells", ())
+        )
         return cls(**data)
 
 
@@ -116,6 +122,10 @@ class CellOutcome:
     cut: dict[str, int] = field(default_factory=dict)
     #: The chapter line the cell started at when it ran (tracebacks name it).
     first_line: int = 1
+    #: The values of the cell's ``collect`` expressions, right after it ran...
+    values: dict = field(default_factory=dict)
+    #: ...and why those that have none have none: expression -> the error.
+    value_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -185,6 +195,17 @@ def _jsonable(value, depth: int = 0):
     return repr(value)
 
 
+def evaluate(expressions: tuple[str, ...], namespace: dict) -> tuple[dict, dict[str, str]]:
+    """The values of ``expressions`` in ``namespace`` (as plain data), and the errors."""
+    values, errors = {}, {}
+    for expression in expressions:
+        try:
+            values[expression] = _jsonable(eval(expression, namespace))
+        except BaseException as error:  # the page's own expression: say why it failed
+            errors[expression] = f"{type(error).__name__}: {error}"
+    return values, errors
+
+
 def _capture(folder: Path) -> None:
     """Point fd 1 and 2 (and sys.stdout/err) at files in ``folder``.
 
@@ -248,14 +269,18 @@ def run_child(job: Job, outdir: str) -> None:
         figures = []
         began = time.perf_counter()
         result = notebook.run(cell.code, cell.first_line, cell.timeout)
+        duration = time.perf_counter() - began
         save_figures()  # what the cell left open is shown under it, as inline figures are
+        values, value_errors = evaluate(cell.collect, notebook.namespace)
         sys.stdout.flush()
         sys.stderr.flush()
         record = {
             **asdict(result),
-            "duration": time.perf_counter() - began,
+            "duration": duration,
             "figures": figures,
             "first_line": cell.first_line,
+            "values": values,
+            "value_errors": value_errors,
         }
         (folder / "result.json").write_text(json.dumps(record), encoding="utf-8")
         if result.status == "timeout":
@@ -273,12 +298,7 @@ def run_child(job: Job, outdir: str) -> None:
         pass
     if fake_gpu():
         device = f"cuda ({fake_gpu()})"
-    values, value_errors = {}, {}
-    for expression in job.collect:
-        try:
-            values[expression] = _jsonable(eval(expression, notebook.namespace))
-        except BaseException as error:  # the page's own expression: say why it failed
-            value_errors[expression] = f"{type(error).__name__}: {error}"
+    values, value_errors = evaluate(job.collect, notebook.namespace)
     summary = {
         "duration": duration,
         "device": device,
@@ -325,6 +345,8 @@ def _read_cell(folder: Path) -> CellOutcome:
         duration=result["duration"],
         cut=cut,
         first_line=result["first_line"],
+        values=result.get("values", {}),
+        value_errors=result.get("value_errors", {}),
     )
 
 

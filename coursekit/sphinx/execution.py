@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
 
-    from coursekit.core.quoting import Reference
+    from coursekit.core.quoting import Quote
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +123,8 @@ class Unit:
     frozen_key: str = ""
     freeze: bool = False
     gpu: bool = False
-    #: The expressions the page's prose quotes from this job (``:output:``).
-    collect: tuple[str, ...] = ()
+    #: Per block, the expressions the prose below it quotes (``:output:``).
+    collect: tuple[tuple[str, ...], ...] = ()
 
     def job(self, app: Sphinx, expected: float) -> Job:
         first = self.programs[0]
@@ -137,12 +137,13 @@ class Unit:
             "data": str(data) if data.is_dir() else "",
             "data_label": data_label(app),
             "gpu": self.gpu,
-            "collect": self.collect,
         }
-        if self.session:
-            cells = tuple(Cell(p.code, p.line, p.timeout) for p in self.programs)
-            return Job(cells=cells, session=True, **common)
-        return Job(code=first.code, first_line=first.line, timeout=first.timeout, **common)
+        collect = self.collect or ((),) * len(self.programs)
+        cells = tuple(
+            Cell(p.code, p.line, p.timeout, wanted)
+            for p, wanted in zip(self.programs, collect, strict=True)
+        )
+        return Job(cells=cells, session=self.session, **common)
 
 
 def cache_for(config: Config, confdir: str | os.PathLike) -> ResultCache:
@@ -251,15 +252,18 @@ def page_units(app: Sphinx, docname: str, fingerprint: str, declared: str) -> li
     cells, alone = split_page(programs, page_mode(app.env, app.config, docname))
     flags = {name: page_flag(app.env, docname, name) for name in PAGE_FLAGS}
     quotes = state(app.env).quotes(docname)
+    place = {id(program): index for index, program in enumerate(programs)}
     jobs: list[tuple[Session | Program, list[Program], bool]] = []
     if cells:
         jobs.append((Session(docname, cells[0].source, tuple(cells)), cells, True))
     jobs += [(program, [program], False) for program in alone]
     units = []
     for job, blocks, session in jobs:
-        collect = quotes_of(quotes, "" if session else blocks[0].name or "\0")
+        collect = tuple(quotes_of(quotes, place[id(p)], p.name) for p in blocks)
+        if not any(collect):
+            collect = ()
         # What the job returns is part of its result, so part of its keys.
-        wanted = f"\ncollect {list(collect)}" if collect else ""
+        wanted = f"\ncollect {[list(c) for c in collect]}" if collect else ""
         units.append(
             Unit(
                 docname,
@@ -276,9 +280,19 @@ def page_units(app: Sphinx, docname: str, fingerprint: str, declared: str) -> li
     return units
 
 
-def quotes_of(references: list[Reference], program: str) -> tuple[str, ...]:
-    """The expressions a page quotes from its session ("") or from program ``program``."""
-    return tuple(sorted({r.expression for r in references if r.program == program}))
+def quotes_of(quotes: list[Quote], block: int, name: str) -> tuple[str, ...]:
+    """The expressions the page quotes right after its block number ``block``
+    (the block above the sentence), or from the program ``name``."""
+    return tuple(
+        sorted(
+            {
+                q.reference.expression
+                for q in quotes
+                if (q.reference.program and q.reference.program == name)
+                or (not q.reference.program and q.block == block)
+            }
+        )
+    )
 
 
 def cacheable(outcome: Outcome) -> bool:

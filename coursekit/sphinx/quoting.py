@@ -1,9 +1,10 @@
 """``:output:``: numbers in the prose that come from the runs.
 
 ``:output:`EXPR | SPEC` `` (see :mod:`coursekit.core.quoting`) records what
-it quotes when the page is read; the execution phase evaluates the page's
-expressions at the end of the page's session (or of the complete program
-named in brackets) and keeps their values with the result. When the page is
+it quotes when the page is read, with the Python block above it; the
+execution phase evaluates the expression right after that block runs (or at
+the end of the complete program named in brackets) and keeps its value with
+the block's result. When the page is
 written, each role becomes the value, formatted (the French way in French),
 in the text and in the deck alike; an expression that has no value is an
 error naming the file and line. So when a program's output changes, the
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 from sphinx.util import logging
 
-from coursekit.core.quoting import format_value, parse_reference
+from coursekit.core.quoting import Quote, format_value, parse_reference
 from coursekit.sphinx.execution import execution_enabled, load_outcome, values_only
 from coursekit.sphinx.state import state
 from coursekit.sphinx.visitors import skip_node
@@ -44,8 +45,10 @@ def output_role(
         problem = inliner.problematic(rawtext, rawtext, message)
         return [problem], [message]
     env = inliner.document.settings.env
-    state(env).quotes(env.docname).append(reference)
+    block = len(state(env).programs(env.docname)) - 1  # the Python block above
+    state(env).quotes(env.docname).append(Quote(reference, block))
     node = quoted_value(rawtext, reference.expression, classes=["coursekit-quoted"])
+    node["block"] = block
     node["program"], node["expression"], node["spec"] = (
         reference.program,
         reference.expression,
@@ -72,23 +75,26 @@ def fill_quotes(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             (
                 run
                 for run in runs
-                if (run.session and not program) or (program and run.program.name == program)
+                if (run.program.name == program if program else run.index == node["block"])
             ),
             None,
         )
         outcome = load_outcome(app, docname, record) if record else None
+        cells = outcome.cells if outcome else []
+        cell = cells[record.cell] if record and record.cell < len(cells) else None
         expression = node["expression"]
-        if outcome is not None and expression in outcome.values:
-            text = format_value(outcome.values[expression], node["spec"], language)
+        if cell is not None and expression in cell.values:
+            text = format_value(cell.values[expression], node["spec"], language)
             node.replace_self(nodes.inline(node.rawsource, text, classes=node["classes"]))
             continue
-        if record is None:
-            where = f"program '{program}'" if program else "the page's session"
-            why = f"{where} does not exist on this page, or did not run"
-        elif outcome is None:
-            why = "its job has no result (see the errors above)"
+        if record is None and program:
+            why = f"this page has no program '{program}'"
+        elif record is None:
+            why = "no Python block that runs stands above this sentence"
+        elif cell is None:
+            why = "its block has no result (see the errors above)"
         else:
-            why = outcome.value_errors.get(expression, "it was not evaluated")
+            why = cell.value_errors.get(expression, "it was not evaluated")
         logger.error(
             "':output:' cannot quote %r: %s",
             expression,

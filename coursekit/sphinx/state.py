@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
     from coursekit.core.programs import Excerpt, Program
-    from coursekit.core.quoting import Reference
+    from coursekit.core.quoting import Quote
 
 #: Per-document tables: docname -> value, purged and merged per document.
 PER_DOCUMENT = ("programs", "excerpts", "habits", "decks", "quotes")
@@ -67,7 +67,7 @@ class CoursekitDomain(Domain):
     def excerpts(self, docname: str) -> list[Excerpt]:
         return self.data["excerpts"].setdefault(docname, [])
 
-    def quotes(self, docname: str) -> list[Reference]:
+    def quotes(self, docname: str) -> list[Quote]:
         """What the page's prose quotes from its runs (``:output:``)."""
         return self.data["quotes"].setdefault(docname, [])
 
