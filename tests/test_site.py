@@ -53,8 +53,7 @@ EXPECTED_TITLES = [
     "7.3. Early Stopping",
     "7.3. Early Stopping (suite)",
     "7.3. Early Stopping (suite)",
-    "📖 8. Observer le modèle avec torch-summary et la performance des gradients avec "
-    "autograd profiler",
+    "📖 8. Observer le modèle avec torch-summary et le temps de calcul avec torch.profiler",
     "8.1. Utiliser torchsummary (suite)",
     "8.2. Rôle du profiler",
     "8.3. Exemple d’utilisation du profiler pour l’exemple de régression",
@@ -219,6 +218,23 @@ def test_tp_is_executed_with_solutions_folded(html):
     text = soup.get_text()
     assert "Trainable params: 193" in text
     assert soup.select("div.cell_output img")  # the loss curve
+
+
+def test_the_numbers_the_chapter_quotes_come_from_the_runs(html, deck):
+    """§2.5, §5.7, §7.2, §7.3 and §8.3 quote their numbers with :output:, in both outputs."""
+    number = re.compile(r"^\[?-?[\d\u202f]+(,\d+)?(e-\d+)?(\u202f%)?( ; -?[\d\u202f]+(,\d+)?)*\]?$")
+    text = soup_of(html / f"{CHAPTER}.html")
+    quoted = [span.get_text() for span in text.select("span.coursekit-quoted")]
+    assert len(quoted) == 20, quoted
+    assert all(number.match(value) for value in quoted), quoted
+    assert ":output:" not in text.get_text()
+    slides = [
+        span.get_text()
+        for span in soup_of(deck / f"{CHAPTER}.html").select("span.coursekit-quoted")
+    ]
+    assert slides == quoted
+    # §2.5, from the printed sigmoid values.
+    assert quoted[:4] == ["-1,5", "0,18", "0,5", "0,62"]
 
 
 def test_outputs_appear_under_the_code_in_the_text(html):

@@ -42,11 +42,13 @@ for _ in range(500):
 
 # Résultat
 with torch.no_grad():
-    print((model(X)).round())
+    sorties = model(X)
+    print("Sorties brutes :", sorties.squeeze().round(decimals=2))
+    print("Classes prédites :", (sorties.squeeze() > 0.5).float())
     print(model.weight, model.bias)
 
 # %%
-# docs/chap2_perceptron.rst:251
+# docs/chap2_perceptron.rst:253
 import torch
 import torch.nn as nn
 
@@ -71,7 +73,7 @@ print("\nSorties avec sigmoïde :")
 print(y_hat)
 
 # %%
-# docs/chap2_perceptron.rst:341
+# docs/chap2_perceptron.rst:343
 import torch
 X = torch.tensor([[1., 50.],[2., 60.],[3., 55.]])
 X_min = X.min(dim=0).values
@@ -80,7 +82,7 @@ X_norm = (X - X_min) / (X_max - X_min)
 print(X_norm)
 
 # %%
-# docs/chap2_perceptron.rst:369
+# docs/chap2_perceptron.rst:371
 import torch
 import torch.nn as nn
 
@@ -100,7 +102,7 @@ print("\nStandardisation avec BatchNorm1d :")
 print(X_stdized_bn)
 
 # %%
-# docs/chap2_perceptron.rst:464
+# docs/chap2_perceptron.rst:466
 import torch.nn as nn
 
 model = nn.Sequential(
@@ -112,7 +114,7 @@ model = nn.Sequential(
 )
 
 # %%
-# docs/chap2_perceptron.rst:495
+# docs/chap2_perceptron.rst:497
 import torch
 import torch.nn as nn
 
@@ -134,7 +136,7 @@ class SimpleMLP(nn.Module):
 model = SimpleMLP()
 
 # %%
-# docs/chap2_perceptron.rst:536
+# docs/chap2_perceptron.rst:538
 import torch
 import torch.nn as nn
 import torch.optim as optim
@@ -163,9 +165,10 @@ class XORMLP(nn.Module):
 # Création du modèle
 model = XORMLP()
 
-# Optimiseur et fonction de perte
+# Optimiseur et fonction de perte : l'entropie croisée binaire (BCE),
+# la loss des problèmes de classification binaire à sortie sigmoïde
 optimizer = optim.Adam(model.parameters(), lr=0.05)
-fc_loss = nn.MSELoss()
+fc_loss = nn.BCELoss()
 
 # Entraînement
 for epoch in range(5000):
@@ -192,7 +195,8 @@ grid = torch.cat([xx.reshape(-1,1), yy.reshape(-1,1)], dim=1)
 with torch.no_grad():
     zz = model(grid).reshape(xx.shape)
 
-plt.contourf(xx, yy, zz, levels=[0,0.5,1], alpha=0.3, colors=["red","blue"])
+# Mêmes couleurs que les points : bleu pour la classe 0, rouge pour la classe 1
+plt.contourf(xx, yy, zz, levels=[0,0.5,1], alpha=0.3, colors=["blue","red"])
 plt.scatter(X[:,0], X[:,1], c=y[:,0], cmap="bwr", edgecolors="k", s=100)
 plt.title("Frontière de décision XOR avec MLP en classe")
 plt.xlabel("x1")
@@ -200,7 +204,7 @@ plt.ylabel("x2")
 plt.show()
 
 # %%
-# docs/chap2_perceptron.rst:617
+# docs/chap2_perceptron.rst:621
 import torch
 import torch.nn as nn
 import torch.optim as optim
@@ -211,7 +215,7 @@ torch.manual_seed(0)  # même initialisation à chaque exécution
 # Données
 X = torch.tensor([[0.],[10.],[20.],[30.],[40.],[50.]])
 y = 2*X + 1 # relation linéaire exacte
-# y = 2*X + 1 + torch.randn_like(X)*5  # relation linéaire bruitée
+# y = 2*X + 1 + torch.randn_like(X)*5  # relation linéaire, sorties bruitées
 
 # Standardisation
 X_mean, X_std = X.mean(), X.std()
@@ -233,8 +237,8 @@ class MLP(nn.Module):
 model_no_std = MLP()
 model_std = MLP()
 
-# Optimiseur
-optimizer_no_std = optim.SGD(model_no_std.parameters(), lr=0.001)
+# Optimiseur : le même taux d'apprentissage pour les deux modèles
+optimizer_no_std = optim.SGD(model_no_std.parameters(), lr=0.01)
 optimizer_std = optim.SGD(model_std.parameters(), lr=0.01)
 
 # Entraînement
@@ -260,9 +264,12 @@ X_test_std = (X_test - X_mean)/X_std
 with torch.no_grad():
     preds_no_std = model_no_std(X_test)
     preds_std = model_std(X_test_std)
+    train_no_std = model_no_std(X)  # sur les points d'entraînement eux-mêmes
 
 print("Prédictions finales (Sans standardisation) :", preds_no_std.squeeze().tolist())
 print("Prédictions finales (Avec standardisation)  :", preds_std.squeeze().tolist())
+print("Sur les points d'entraînement (Sans standardisation) :", train_no_std.squeeze().tolist())
+print("Loss finale sans / avec standardisation :", loss_no_std.item(), loss_std.item())
 
 # Visualisation
 plt.scatter(X, y, color='black', label='Données')
@@ -275,7 +282,7 @@ plt.ylabel("y")
 plt.show()
 
 # %%
-# docs/chap2_perceptron.rst:728
+# docs/chap2_perceptron.rst:735
 import torch
 
 # Matrice 3x2
