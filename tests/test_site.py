@@ -225,7 +225,7 @@ def test_the_numbers_the_chapter_quotes_come_from_the_runs(html, deck):
     number = re.compile(r"^\[?-?[\d\u202f]+(,\d+)?(e-\d+)?(\u202f%)?( ; -?[\d\u202f]+(,\d+)?)*\]?$")
     text = soup_of(html / f"{CHAPTER}.html")
     quoted = [span.get_text() for span in text.select("span.coursekit-quoted")]
-    assert len(quoted) == 20, quoted
+    assert len(quoted) == 18, quoted
     assert all(number.match(value) for value in quoted), quoted
     assert ":output:" not in text.get_text()
     slides = [
