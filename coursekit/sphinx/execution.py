@@ -343,6 +343,10 @@ class BuildExecution:
     def __init__(self) -> None:
         self.executor: Executor | None = None
         self.sent: dict[str, Unit] = {}
+        #: Jobs another live build is running (their results will be in the cache).
+        self.awaited: dict[str, Unit] = {}
+        #: Jobs this build claimed in the cache (see ResultCache.claim).
+        self.claimed: set[str] = set()
         self.started: float | None = None
         self.owner = os.getpid()
         self.timings: dict[str, float] = {}
@@ -413,10 +417,19 @@ class BuildExecution:
             for docname in docnames
             for unit in self._units(app, docname)
             if unit.key not in self.sent
+            and unit.key not in self.awaited
             and not cache.has(unit.key)
             and not self._shown_frozen(app, unit)
             and self._runnable(app, unit)
         ]
+        mine = []
+        for unit in todo:
+            if unit.key in self.claimed or cache.claim(unit.key):
+                self.claimed.add(unit.key)
+                mine.append(unit)
+            else:  # the other build (the text beside the deck) runs it
+                self.awaited[unit.key] = unit
+        todo = mine
         if not todo:
             return
         if self.started is None:
@@ -471,6 +484,13 @@ class BuildExecution:
         self._send(app, docnames)
         fresh = self._wait(app)
         cache = cache_for(app.config, app.confdir)
+        # What another build was running is in the cache once it is done; what
+        # it did not store (it died, or the run was cut short) runs here.
+        left = [unit for key, unit in self.awaited.items() if not cache.wait_for(key)]
+        self.awaited = {}
+        if left:
+            self._send(app, sorted({unit.docname for unit in left}))
+            fresh.update(self._wait(app))
         freezing = bool(app.config.coursekit_freeze)
         counts: collections.Counter[str] = collections.Counter()
         blocks = ran = jobs = 0
@@ -507,6 +527,7 @@ class BuildExecution:
                 len(keep),
                 len(gone),
             )
+        self._release(cache)
         self._save_timings(cache)
         self._check_data(app)
         elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
@@ -650,6 +671,11 @@ class BuildExecution:
             session=unit.session,
         )
 
+    def _release(self, cache: ResultCache) -> None:
+        for key in self.claimed:
+            cache.release(key)
+        self.claimed = set()
+
     def _check_data(self, app: Sphinx) -> None:
         if self.data_before is None:
             return
@@ -672,6 +698,8 @@ class BuildExecution:
     def build_finished(self, app: Sphinx, exception: BaseException | None) -> None:
         """``build-finished``: no server left behind, and no run folder once pages are
         written (a run cut short is shown from its folder until then)."""
+        if self.claimed:  # a build that stopped before its execution phase ended
+            self._release(cache_for(app.config, app.confdir))
         self.close()
         if execution_enabled(app):
             cache_for(app.config, app.confdir).clean_scratch()
