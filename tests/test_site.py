@@ -303,6 +303,8 @@ def test_tp_deck_quotes_the_same_numbers_and_shows_no_output(html, deck):
     assert tp_glued(slides) == tp_glued(text)
     assert slides.select("div.cell_output") == []
     assert "Trainable params" not in slides.get_text()
+    # The deck runs the notebook too; its executed copy stays out of the published site.
+    assert not (html / "jupyter_execute").exists()
 
 
 def test_outputs_appear_under_the_code_in_the_text(html):

@@ -82,8 +82,22 @@ def deck_runs_notebooks_apart(app: Sphinx) -> None:
         app.config.nb_execution_cache_path = str(cache).rstrip("/\\") + DECK_CACHE_SUFFIX
 
 
+def deck_notebooks_out_of_the_site(app: Sphinx) -> None:
+    """Keep the deck's copies of the executed notebooks out of the published site.
+
+    myst-nb writes each executed notebook (and its glue data) into
+    ``jupyter_execute/`` beside the builder's output folder: for the deck, whose
+    folder is inside the text's, that is inside the site. They go under the
+    deck's doctrees instead. Runs after myst-nb sets the folder (priority 500).
+    """
+    if app.builder.name in DECK_BUILDERS and getattr(app.env, "mystnb_config", None):
+        folder = Path(app.doctreedir) / "jupyter_execute"
+        app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
+
+
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
     app.connect("builder-inited", deck_runs_notebooks_apart, priority=400)
+    app.connect("builder-inited", deck_notebooks_out_of_the_site, priority=600)
     app.connect("config-inited", isolate_kernel_profile)
     app.connect("config-inited", outputs_for_other_builders, priority=400)
