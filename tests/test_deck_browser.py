@@ -43,7 +43,7 @@ def test_every_slide_of_every_deck_is_measured(site, check):
     per_deck: dict[str, int] = {}
     for slide in report["slides"]:
         per_deck[slide["deck"]] = per_deck.get(slide["deck"], 0) + 1
-    assert per_deck["chap2_perceptron"] == 44 and per_deck["TP_chap2"] == 6
+    assert per_deck["chap2_perceptron"] == 44 and per_deck["TP_chap2"] == 8
     for deck, count in per_deck.items():
         assert count == slides_in(site["revealjs"].outdir / f"{deck}.html"), deck
     assert report["summary"]["slides"] == sum(per_deck.values())
@@ -97,7 +97,7 @@ def test_deck_is_offline_and_renders_math_code_fonts_emoji(check):
 def test_a_png_per_slide_and_a_contact_sheet(check):
     _, out = check
     assert len(list((out / "chap2_perceptron").glob("slide-*.png"))) == 44
-    assert len(list((out / "TP_chap2").glob("slide-*.png"))) == 6
+    assert len(list((out / "TP_chap2").glob("slide-*.png"))) == 8
     for deck in ("chap2_perceptron", "TP_chap2"):
         assert (out / f"{deck}-contact.png").stat().st_size > 50_000
 

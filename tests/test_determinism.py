@@ -12,15 +12,12 @@ nothing else may:
 - the output of the §8.3 profiler program, which prints measured times and
   memory, on the chapter's page, and the two shares of time its prose quotes
   from that run (percentages, in the text and in the deck);
-- the execution timestamps and random cell ids that myst-nb and jupytext put
-  in the executed TP notebook (``jupyter_execute/TP_chap2.ipynb``);
 - ``slides/.buildinfo``, Sphinx's hash of its settings for the deck build (a
   bookkeeping file, not published content).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -47,15 +44,6 @@ def without_profiler_tables(html: bytes) -> str:
     return str(soup)
 
 
-def without_execution_times(notebook: bytes) -> dict:
-    """An executed notebook without the timestamps of its execution."""
-    data = json.loads(notebook)
-    for cell in data["cells"]:
-        cell.get("metadata", {}).pop("execution", None)
-        cell.pop("id", None)
-    return data
-
-
 def tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
@@ -77,9 +65,4 @@ def test_a_cold_build_gives_the_same_bytes(site, cold_copy, folder):
         )
         if page in differing and same_page:
             differing.remove(page)
-    notebook = "jupyter_execute/TP_chap2.ipynb"
-    if notebook in differing and without_execution_times(
-        first[notebook]
-    ) == without_execution_times(second[notebook]):
-        differing.remove(notebook)
     assert set(differing) <= ALLOWED_TO_DIFFER, differing

@@ -158,12 +158,30 @@ def jobs() -> list[Job]:
         job("loss", script("10"), collect=["losses_std", "losses_no_std"]),
         job("early_stopping", script("11"), collect=["losses_std", "losses_no_std"]),
         job("summary_profiler", script("12")),
-        job("tp", DOCS / "TP_chap2.md", tp_code(), collect=["best_val", "prediction"]),
+        job("tp", DOCS / "TP_chap2.md", tp_code(), collect=TP_NAMES),
     ]
 
 
 #: How many of the standardised model's hidden ReLUs are off for every training point.
 DEAD_NEURONS = "\n_dead = int(((model_std.net[0](X_stdized) > 0).sum(0) == 0).sum())\n"
+#: What the TP's answers quote, read from its run.
+TP_NAMES = [
+    "ratio_mean",
+    "ratio_std",
+    "noise_train",
+    "noise_val",
+    "noise_test",
+    "train_losses",
+    "val_losses",
+    "patience",
+    "stop_epoch",
+    "best_epoch",
+    "best_val",
+    "prediction",
+    "test_loss",
+    "raw_losses",
+]
+
 PROBE_NAMES = ["_shapes", "_params"]
 PROBE_SEQUENTIAL = """
 import torch
@@ -372,12 +390,56 @@ def test_s8_3_profiler_on_cuda():
 
 def test_tp_solutions_reach_what_the_tp_asks(results):
     outcome = ok(results, "tp")
-    assert "Trainable params: 193" in outcome.stdout
+    assert outcome.stdout.count("Trainable params: 193") == 1
     # Exercise 4: a validation loss close to the noise variance, 0.04.
     assert outcome.values["best_val"] < 0.08
-    # Exercise 5: close to the noiseless value 7.14.
-    assert outcome.values["prediction"] == pytest.approx(7.14, abs=0.3)
-    assert len(outcome.figures) == 1
+    # Exercise 6: close to the noiseless value 7.14.
+    assert outcome.values["prediction"] == pytest.approx(7.14, abs=0.1)
+    assert len(outcome.figures) == 2  # exercise 4's curves, then "Pour aller plus loin"
+
+
+def test_tp_answers_say_what_the_run_did(results):
+    """Every claim of the TP's folded answers, against the run (the numbers are glued)."""
+    values = ok(results, "tp").values
+    train, val, raw = values["train_losses"], values["val_losses"], values["raw_losses"]
+    # Exercise 1: the mass's numbers are about 17 times the speed's, their spread 11 times.
+    assert values["ratio_mean"] == pytest.approx(17.1, abs=0.05)
+    assert values["ratio_std"] == pytest.approx(11.4, abs=0.05)
+    # Exercise 4: the noise's MSE fluctuates around 0.04 from one sample to another,
+    # lower on the validation sample than on the training one...
+    noise_train, noise_val, noise_test = (values[f"noise_{s}"] for s in ("train", "val", "test"))
+    assert noise_val < 0.04 < noise_train
+    assert noise_val < noise_train
+    # ...which is why the validation curve runs below the training one, from the
+    # first tens of epochs to the end.
+    assert len(train) == len(val) == len(raw) == 2000
+    assert all(v < t for t, v in zip(train[100:], val[100:], strict=True))
+    # The loss falls by several orders of magnitude (hence the log scale).
+    assert train[0] / train[-1] > 100
+    # The training loss ends a little below its noise's MSE; the validation loss above its own.
+    assert train[-1] < noise_train and val[-1] > noise_val
+    # Exercise 5: it stops `patience` (100) epochs after the best validation loss,
+    # which is exercise 4's best over those epochs (same seed, same run)...
+    assert values["patience"] == 100
+    assert values["stop_epoch"] - values["best_epoch"] == values["patience"]
+    assert values["stop_epoch"] < 2000 - 1
+    best_val, best_epoch = values["best_val"], values["best_epoch"]
+    assert min(val[: values["stop_epoch"] + 1]) == pytest.approx(best_val, rel=1e-6)
+    assert val.index(min(val[: values["stop_epoch"] + 1])) == best_epoch
+    # ...but exercise 4's curve goes lower later: a plateau stopped it, by less than the
+    # noise's MSE moves from one sample to another.
+    assert val[-1] < best_val
+    assert best_val - val[-1] < noise_train - noise_val
+    # Exercise 6: the test loss is above the best validation loss, and above its noise's MSE.
+    assert values["test_loss"] > best_val and values["test_loss"] > noise_test
+    # Pour aller plus loin: without standardisation the loss starts higher, climbs back
+    # more than once in the first tens of epochs to over 10 times a low it had just
+    # reached a few epochs before, and ends about 3 times higher.
+    assert raw[0] > 10 * train[0]
+    lows = [k for k in range(1, 50) if raw[k] < min(raw[k - 1], raw[k + 1])]
+    rebounds = [k for k in lows if max(raw[k : k + 10]) > 10 * raw[k]]
+    assert len(rebounds) >= 2, rebounds
+    assert round(raw[-1] / train[-1]) == 3
 
 
 # --- extraction ---------------------------------------------------------------

@@ -205,19 +205,105 @@ def test_text_has_copy_buttons_search_and_sidebar(html):
     assert (html / "searchindex.js").exists()
 
 
+TP_SOLUTIONS = 7  # one per exercise (six) and one for "Pour aller plus loin"
+
+
+def tp_glued(soup: BeautifulSoup) -> list[str]:
+    """The numbers the TP's prose quotes from its run (myst-nb's glue roles), in order."""
+    return [span.get_text() for span in soup.select("span.pasted-text")]
+
+
+def french_number(text: str) -> float:
+    return float(text.replace("\u202f", "").replace(",", "."))
+
+
 def test_tp_is_executed_with_solutions_folded(html):
     soup = soup_of(html / "TP_chap2.html")
-    solutions = soup.select("div.cell.tag_hide-input")
-    assert len(solutions) == 5
+    solutions = soup.select("div.cell")
+    assert len(solutions) == TP_SOLUTIONS
     for cell in solutions:
+        assert "tag_hide-cell" in cell["class"]
+        # One closed <details> holds the code and what it prints or draws.
         folded = cell.select_one("details.hide")
         assert folded is not None and not folded.has_attr("open")
         assert folded.select_one("div.cell_input") is not None
-    outputs = soup.select("div.cell_output")
-    assert len(outputs) >= 5
-    text = soup.get_text()
-    assert "Trainable params: 193" in text
-    assert soup.select("div.cell_output img")  # the loss curve
+        assert folded.select_one("div.cell_output") is not None
+    assert len(soup.select("div.cell_output")) == TP_SOLUTIONS
+    # Nothing of what the programs print or draw is left in plain view.
+    for output in soup.select("div.cell_output"):
+        assert output.find_parent("details", class_="hide") is not None
+    assert soup.select("div.cell_output img")  # the loss curves
+    # The cells that glue numbers for the prose are not shown.
+    assert "glue_fr" not in soup.get_text() and "myst_nb" not in soup.get_text()
+
+
+def test_tp_answers_are_folded(html):
+    soup = soup_of(html / "TP_chap2.html")
+    article = soup.select_one("article")
+    answers = [p for p in article.find_all("p") if p.get_text().startswith("Réponse")]
+    assert len(answers) == 6  # exercises 1, 3, 4, 5, 6 and "Pour aller plus loin"
+    for answer in answers:
+        spoiler = answer.find_parent("details", class_="coursekit-spoiler")
+        assert spoiler is not None and not spoiler.has_attr("open")
+    glued = article.select("span.pasted-text")
+    assert glued
+    for number in glued:
+        assert number.find_parent("details", class_="coursekit-spoiler") is not None
+    # The old unfolded or wrong claims are gone.
+    text = article.get_text()
+    assert "quinze" not in text and "plus petite loss" not in text
+
+
+def test_tp_prints_the_summary_table_once(html):
+    soup = soup_of(html / "TP_chap2.html")
+    assert soup.get_text().count("Trainable params: 193") == 1
+    assert soup.get_text().count("Layer (type:depth-idx)") == 1
+
+
+def test_tp_glued_numbers_are_what_its_programs_print(html):
+    """The prose's numbers are pasted from the run: they agree with the printed outputs."""
+    soup = soup_of(html / "TP_chap2.html")
+    glued = tp_glued(soup)
+    assert len(glued) == 21
+    assert all(re.fullmatch(r"\d{1,3}(\u202f\d{3})*(,\d+)?", g) for g in glued), glued
+    outputs = [box.get_text() for box in soup.select("div.cell_output")]
+    means, stds = (
+        [float(v) for v in re.search(rf"{label}\s*: tensor\(\[(.*?)\]\)", outputs[0])[1].split(",")]
+        for label in ("moyennes", "écarts-types")
+    )
+    ratio_mean, ratio_std = glued[0:2]
+    assert french_number(ratio_mean) == pytest.approx(means[0] / means[1], abs=0.05)
+    assert french_number(ratio_std) == pytest.approx(stds[0] / stds[1], abs=0.05)
+    assert glued[2] == "193" and "Trainable params: 193" in outputs[2]
+    train_final, val_final = re.findall(r"(\d+\.\d{4}) à la fin", outputs[3])
+    assert glued[6] == train_final.replace(".", ",")
+    assert glued[7] == glued[11] == val_final.replace(".", ",")
+    stop = re.search(r"Arrêt anticipé à l'epoch (\d+)", outputs[4]).group(1)
+    best, best_epoch = re.search(r"validation : (\d\.\d{4}) \(epoch (\d+)\)", outputs[4]).groups()
+    assert glued[8] == stop and glued[10] == best_epoch
+    assert glued[9] == glued[14] == best.replace(".", ",")
+    assert int(stop) - int(best_epoch) == 100  # "100 epochs après la meilleure loss"
+    prediction = re.search(r"prédite : (\d+\.\d\d)", outputs[5]).group(1)
+    test_loss = re.search(r"Loss de test : (\d\.\d{4})", outputs[5]).group(1)
+    assert glued[12] == prediction.replace(".", ",")
+    assert glued[13] == test_loss.replace(".", ",")
+    assert glued[15] == glued[5]  # the test set's noise, quoted twice (its claims: test_examples)
+    raw = re.search(r"Sans standardisation : (\d+\.\d) à l'epoch 0, (\d\.\d{4})", outputs[6])
+    std = re.search(r"Avec standardisation : (\d+\.\d) à l'epoch 0, (\d\.\d{4})", outputs[6])
+    assert french_number(glued[16]) == pytest.approx(float(raw.group(1)), abs=0.5)
+    assert french_number(glued[17]) == pytest.approx(float(std.group(1)), abs=0.5)
+    assert french_number(glued[18]) == pytest.approx(float(raw.group(2)), abs=5e-4)
+    assert french_number(glued[20]) == pytest.approx(float(std.group(2)), abs=5e-4)
+    assert french_number(glued[19]) == round(float(raw.group(2)) / float(std.group(2)))
+
+
+def test_tp_deck_quotes_the_same_numbers_and_shows_no_output(html, deck):
+    text, slides = soup_of(html / "TP_chap2.html"), soup_of(deck / "TP_chap2.html")
+    assert tp_glued(slides) == tp_glued(text)
+    assert slides.select("div.cell_output") == []
+    assert "Trainable params" not in slides.get_text()
+    # The deck runs the notebook too; its executed copy stays out of the published site.
+    assert not (html / "jupyter_execute").exists()
 
 
 def test_the_numbers_the_chapter_quotes_come_from_the_runs(html, deck):

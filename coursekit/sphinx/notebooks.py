@@ -61,14 +61,43 @@ def outputs_for_other_builders(app: Sphinx, config: Config) -> None:
     config.nb_mime_priority_overrides = overrides
 
 
-def no_execution_for_decks(app: Sphinx) -> None:
-    """The deck leaves outputs out (as for the chapters' programs): no kernel for it."""
-    if app.builder.name in DECK_BUILDERS and "nb_execution_mode" in app.config:
-        app.config.nb_execution_mode = "off"
+#: The deck's notebook cache, beside the text's (``nb_execution_cache_path``).
+DECK_CACHE_SUFFIX = "-deck"
+
+
+def deck_runs_notebooks_apart(app: Sphinx) -> None:
+    """The deck leaves outputs out (as for the chapters' programs), but runs the notebooks.
+
+    A notebook page quotes results of its run in its prose (myst-nb's ``glue``
+    roles): without the run, those roles have nothing to paste and warn. So the
+    deck runs the page too, and removes every cell output from its slides. The
+    text and the deck are built at the same time (``make -j2``): the deck keeps a
+    cache of its own, never written by both builds at once.
+    """
+    if app.builder.name not in DECK_BUILDERS or "nb_execution_mode" not in app.config:
+        return
+    app.config.nb_remove_code_outputs = True
+    cache = app.config.nb_execution_cache_path
+    if cache:
+        app.config.nb_execution_cache_path = str(cache).rstrip("/\\") + DECK_CACHE_SUFFIX
+
+
+def deck_notebooks_out_of_the_site(app: Sphinx) -> None:
+    """Keep the deck's copies of the executed notebooks out of the published site.
+
+    myst-nb writes each executed notebook (and its glue data) into
+    ``jupyter_execute/`` beside the builder's output folder: for the deck, whose
+    folder is inside the text's, that is inside the site. They go under the
+    deck's doctrees instead. Runs after myst-nb sets the folder (priority 500).
+    """
+    if app.builder.name in DECK_BUILDERS and getattr(app.env, "mystnb_config", None):
+        folder = Path(app.doctreedir) / "jupyter_execute"
+        app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
 
 
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
-    app.connect("builder-inited", no_execution_for_decks, priority=400)
+    app.connect("builder-inited", deck_runs_notebooks_apart, priority=400)
+    app.connect("builder-inited", deck_notebooks_out_of_the_site, priority=600)
     app.connect("config-inited", isolate_kernel_profile)
     app.connect("config-inited", outputs_for_other_builders, priority=400)
