@@ -81,3 +81,19 @@ def test_a_quote_without_a_value_is_an_error_at_its_line(tmp_path):
             "[coursekit.output]",
         ),
     ], done.stderr
+
+
+def test_the_text_and_the_deck_built_side_by_side_run_each_job_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    src = copy_root(tmp_path, "quoting")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        text = pool.submit(run_sphinx, src, tmp_path / "text")
+        deck = pool.submit(run_sphinx, src, tmp_path / "deck", "revealjs")
+        builds = [text.result(), deck.result()]
+    assert all(build.returncode == 0 for build in builds), [b.stderr for b in builds]
+    summaries = [re.search(SUMMARY_PATTERN, build.stdout) for build in builds]
+    # The session and the program `seul`: each claimed and run by one build,
+    # taken from the cache by the other.
+    assert sum(int(found["run"]) for found in summaries) == 2
+    assert quoted(tmp_path / "text" / "index.html") == quoted(tmp_path / "deck" / "index.html")

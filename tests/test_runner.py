@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -109,3 +111,21 @@ def test_a_server_that_dies_mid_build_fails_its_programs_without_hanging(tmp_pat
     scheduler.close()
     assert outcomes["slow"].status == "crash"
     assert "could not run" in outcomes["slow"].error
+
+
+def test_a_job_claimed_by_a_live_build_is_awaited_and_a_dead_claim_taken_over(tmp_path):
+    from coursekit.run.cache import ResultCache
+
+    cache = ResultCache(tmp_path)
+    assert cache.claim("k1") and cache.claimant("k1") is None  # our own claim
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / "claims" / "k2").write_text(str(other.pid), encoding="ascii")
+        assert cache.claimant("k2") == other.pid and not cache.claim("k2")
+    finally:
+        other.kill()
+        other.wait()
+    assert cache.claimant("k2") is None and cache.claim("k2")  # its build is gone
+    assert not cache.wait_for("k2")  # nobody else holds it, and it has no result
+    cache.release("k1")
+    assert not (tmp_path / "claims" / "k1").exists()

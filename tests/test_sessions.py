@@ -185,3 +185,14 @@ def test_switching_execution_off_and_on_rewrites_the_pages(tmp_path):
     assert outputs() == 3
     assert outputs("-D", "coursekit_execute=0") == 0
     assert outputs() == 3
+
+
+@pytest.mark.parametrize(
+    ("code", "hidden"),
+    [("x;", True), ("x;  # the value is hidden", True), ("x;\n\n# end\n", True),
+     ("x", False), ("x  # a comment;", False), ('f("a;")', False)],
+)  # fmt: skip
+def test_a_semicolon_hides_the_value_as_ipython_decides(code, hidden):
+    from coursekit.run.cell import ends_with_semicolon
+
+    assert ends_with_semicolon(code) is hidden

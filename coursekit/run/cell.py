@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import io
 import linecache
 import re
 import signal
+import tokenize
 import traceback
 from dataclasses import dataclass, field
 from types import CodeType
@@ -74,6 +76,32 @@ class Compiled:
     error: str = ""
 
 
+#: Tokens that do not count when looking for a cell's last one.
+SKIPPED_TOKENS = frozenset(
+    {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.ENDMARKER,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+    }
+)
+
+
+def ends_with_semicolon(code: str) -> bool:
+    """Whether the cell's last token is ``;`` (comments and blank lines aside), the
+    way IPython decides to hide the last expression's value."""
+    tokens = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type not in SKIPPED_TOKENS:
+                tokens.append(token)
+    except (tokenize.TokenError, SyntaxError):
+        return code.rstrip().endswith(";")
+    return bool(tokens) and tokens[-1].string == ";"
+
+
 def compile_cell(code: str, filename: str, first_line: int, interactive: bool) -> Compiled:
     """Compile a cell with the chapter's line numbers; classify what cannot run."""
     pad = "\n" * (first_line - 1)
@@ -95,7 +123,7 @@ def compile_cell(code: str, filename: str, first_line: int, interactive: bool) -
         interactive
         and tree.body
         and isinstance(tree.body[-1], ast.Expr)
-        and not code.rstrip().endswith(";")
+        and not ends_with_semicolon(code)
     ):
         last = ast.Expression(tree.body.pop().value)
     return Compiled(
