@@ -172,8 +172,8 @@ def test_display_and_inline_math(text, deck):
 def test_python_blocks_run_and_rst_blocks_do_not(text):
     outputs = text.select("div.coursekit-output")
     printed = [o.get_text(" ", strip=True) for o in outputs]
-    # 8.1, 8.3, 8.4, 8.6 (full program), 8.7 (isolated), 8.8 (shell, skeleton) and 9.4
-    assert len(outputs) == 8
+    # 8.1, 8.3, 8.4, 8.6 (full program), 8.7 (isolated), 8.8 (shell, skeleton), 8.10, 9.4
+    assert len(outputs) == 9
     for value in ("4", "499500", "ZeroDivisionError", "12.0", "False", "21"):
         assert any(value in out for out in printed), value
     # 8.7 runs alone: it does not see 8.1's x.
@@ -244,3 +244,10 @@ def test_the_check_your_page_section(text):
     for command in ("make html", "make fix", "make slides-check"):
         assert command in words, command
     assert re.search(r"\.rst:7: ERROR", words)  # an error names file and line
+
+
+def test_the_quoting_example_shows_the_values_of_the_block_above(text, deck):
+    """8.10: « la moyenne vaut 13,25 sur 4 notes », in the text and in the deck."""
+    for page in (text, deck):
+        quoted = [span.get_text() for span in page.select("span.coursekit-quoted")]
+        assert quoted == ["13,25", "4"], quoted

@@ -95,9 +95,27 @@ def deck_notebooks_out_of_the_site(app: Sphinx) -> None:
         app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
 
 
+def notebook_css_before_pages(app: Sphinx, env) -> None:
+    """``env-updated``: put myst-nb's stylesheet in place before pages are written.
+
+    myst-nb copies ``mystnb.<hash>.css`` at ``build-finished``, after the pages;
+    Sphinx adds ``?v=<checksum>`` to a stylesheet link only when the file is
+    already there. So a cold build linked it bare and the next build with
+    ``?v=``: two builds of the same sources differed. Copying it first (with
+    myst-nb's own function) makes every build write the same link.
+    """
+    if app.builder.format != "html" or "nb_execution_mode" not in app.config:
+        return
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    Path(app.builder.outdir, "_static").mkdir(parents=True, exist_ok=True)  # a cold build
+    add_global_html_resources(app, None)
+
+
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
     app.connect("builder-inited", deck_runs_notebooks_apart, priority=400)
     app.connect("builder-inited", deck_notebooks_out_of_the_site, priority=600)
     app.connect("config-inited", isolate_kernel_profile)
     app.connect("config-inited", outputs_for_other_builders, priority=400)
+    app.connect("env-updated", notebook_css_before_pages)

@@ -41,5 +41,10 @@ def entrainer(modele):
 
 
 # %%
-# docs/guide_auteur.rst:634
+# docs/guide_auteur.rst:576
+notes = [12, 15, 9, 17]
+moyenne = sum(notes) / len(notes)
+
+# %%
+# docs/guide_auteur.rst:651
 print(3 * 7)
