@@ -90,7 +90,7 @@ def test_an_incremental_build_ends_on_the_bytes_of_a_cold_one(cold_copy):
     cold = tree(cold_copy / "_build/html")
     page = cold_copy / "docs" / "chap2_perceptron.rst"
     source = page.read_text(encoding="utf-8")
-    edited = source.replace("Voici quelques rappels.", "Voici quelques rappels utiles.")
+    edited = source.replace("voici quelques rappels.", "voici quelques rappels utiles.")
     assert edited != source
     page.write_text(edited, encoding="utf-8")
     make_html(cold_copy)

@@ -482,15 +482,16 @@ class BuildExecution:
                     subtype="execution",
                 )
         self._send(app, docnames)
-        fresh = self._wait(app)
         cache = cache_for(app.config, app.confdir)
+        fresh = self._store(cache, self._wait(app))
         # What another build was running is in the cache once it is done; what
-        # it did not store (it died, or the run was cut short) runs here.
+        # it did not store (it died, or the run was cut short) runs here. Our
+        # own results are stored first: the other build may be waiting for them.
         left = [unit for key, unit in self.awaited.items() if not cache.wait_for(key)]
         self.awaited = {}
         if left:
             self._send(app, sorted({unit.docname for unit in left}))
-            fresh.update(self._wait(app))
+            fresh.update(self._store(cache, self._wait(app)))
         freezing = bool(app.config.coursekit_freeze)
         counts: collections.Counter[str] = collections.Counter()
         blocks = ran = jobs = 0
@@ -552,22 +553,19 @@ class BuildExecution:
     ) -> tuple[Outcome | None, str, Origin | None, str]:
         """A job's result: (outcome, its key, where it was frozen, why it did not run).
 
-        ``fresh`` is this build's run of it, if any: stored in the cache (a run
-        cut short is not), and, when freezing, in the frozen store.
+        ``fresh`` is this build's run of it, if any (already in the cache, see
+        :meth:`_store`); when freezing, it goes into the frozen store too.
         """
         cache, store = cache_for(app.config, app.confdir), frozen_store(app)
         outcome, refusal = fresh, ""
-        if fresh is not None:
-            if cacheable(fresh):
-                outcome = cache.store(fresh)
-        elif self._shown_frozen(app, unit):
+        if fresh is None and self._shown_frozen(app, unit):
             key = unit.frozen_key
             return store.load(key), key, store.origin(key), ""
-        elif cache.has(unit.key):
+        if fresh is None and cache.has(unit.key):
             outcome = cache.load(unit.key)
-        elif not self._runnable(app, unit):
+        elif fresh is None and not self._runnable(app, unit):
             refusal = self._no_gpu_message(app, unit, store)
-        elif self.broken:
+        elif fresh is None and self.broken:
             refusal = "unreachable"
         freezing = app.config.coursekit_freeze and unit.freeze
         if freezing and outcome is not None and cacheable(outcome):
@@ -670,6 +668,16 @@ class BuildExecution:
             cached=cached,
             session=unit.session,
         )
+
+    def _store(self, cache: ResultCache, fresh: dict[str, Outcome]) -> dict[str, Outcome]:
+        """This build's results, stored in the cache (not a run cut short) and
+        their claims released at once: another build may be waiting for them."""
+        stored = {}
+        for key, outcome in fresh.items():
+            stored[key] = cache.store(outcome) if cacheable(outcome) else outcome
+            cache.release(key)
+            self.claimed.discard(key)
+        return stored
 
     def _release(self, cache: ResultCache) -> None:
         for key in self.claimed:

@@ -41,9 +41,14 @@ def point_mathjax_here(app: Sphinx, config: Config) -> None:
     config.mathjax_path = f"{STATIC_DIR}/{ENTRY}"
 
 
-def copy_mathjax(app: Sphinx, exception: BaseException | None) -> None:
-    """Copy MathJax into ``_static`` of every HTML-like output."""
-    if exception is not None or app.builder.format != "html":
+def copy_mathjax(app: Sphinx, env: object = None) -> None:
+    """``env-updated``: copy MathJax into ``_static`` of every HTML-like output.
+
+    Before the pages are written: Sphinx adds ``?v=<checksum>`` to a script's
+    link only when the file is already there, so copying it after the pages
+    (``build-finished``) made a cold build and the next one link it differently.
+    """
+    if app.builder.format != "html":
         return
     source = mathjax_source()
     if source is None:
@@ -66,4 +71,4 @@ def setup_offline_math(app: Sphinx) -> None:
     """Use MathJax from the local copy in every HTML-like builder."""
     app.setup_extension("sphinx.ext.mathjax")
     app.connect("config-inited", point_mathjax_here)
-    app.connect("build-finished", copy_mathjax)
+    app.connect("env-updated", copy_mathjax)
