@@ -22,7 +22,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from coursekit.run.runner import Outcome, read_outcome
+from coursekit.run.cache import ResultCache
+from coursekit.run.runner import Outcome
 
 #: What a frozen result may hold.
 STORED_SUFFIXES = (".txt", ".json", ".png")
@@ -52,22 +53,9 @@ class Origin:
         return self.device.upper()
 
 
-class FrozenStore:
-    """Frozen results, by key, under ``root`` (``<key[:2]>/<key>/``)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def path(self, key: str) -> Path:
-        return self.root / key[:2] / key
-
-    def has(self, key: str) -> bool:
-        return (self.path(key) / "result.json").is_file()
-
-    def load(self, key: str) -> Outcome | None:
-        if not self.has(key):
-            return None
-        return read_outcome(key, self.path(key), exitcode=0, timed_out=None)
+class FrozenStore(ResultCache):
+    """Frozen results, by key, under ``root``: laid out, found and read as the
+    result cache's entries are (``<key[:2]>/<key>/``), each with its origin."""
 
     def origin(self, key: str) -> Origin | None:
         try:
