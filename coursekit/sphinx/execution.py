@@ -698,9 +698,16 @@ class BuildExecution:
             )
 
     def _save_timings(self, cache: ResultCache) -> None:
+        """Add this build's run times to the file (the deck's build knows only
+        the jobs it quotes: what the text's build wrote is kept)."""
         cache.root.mkdir(parents=True, exist_ok=True)
+        try:
+            timings = json.loads((cache.root / TIMINGS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            timings = {}
+        timings.update(self.timings)
         tmp = cache.root / f"{TIMINGS}.{os.getpid()}"
-        tmp.write_text(json.dumps(self.timings, sort_keys=True), encoding="utf-8")
+        tmp.write_text(json.dumps(timings, sort_keys=True), encoding="utf-8")
         tmp.replace(cache.root / TIMINGS)
 
     def build_finished(self, app: Sphinx, exception: BaseException | None) -> None:
