@@ -168,6 +168,12 @@ def values_only(app: Sphinx) -> bool:
     return bool(app.config.coursekit_execute) and app.builder.name in DECK_BUILDERS
 
 
+def runs_programs(app: Sphinx) -> bool:
+    """Whether this build runs jobs at all: all of them (the text), or those its
+    prose quotes (the deck)."""
+    return execution_enabled(app) or values_only(app)
+
+
 def load_outcome(app: Sphinx, docname: str, record: RunRecord) -> Outcome | None:
     """The result a run record names: frozen, this build's failure, or cached."""
     if record.frozen is not None:
@@ -453,7 +459,7 @@ class BuildExecution:
     def page_read(self, app: Sphinx, doctree: nodes.document) -> None:
         """``doctree-read``: send the page's uncached jobs to the executor."""
         # In a parallel read this runs in a forked reader: env-updated sends them.
-        if (execution_enabled(app) or values_only(app)) and os.getpid() == self.owner:
+        if runs_programs(app) and os.getpid() == self.owner:
             self._send(app, [app.env.docname])
 
     def finish(self, app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -464,7 +470,7 @@ class BuildExecution:
         records.data["runs"] = {}
         records.data["failed"] = {}
         habits = describe_habits(habit_counts(env))
-        if not execution_enabled(app) and not values_only(app):
+        if not runs_programs(app):
             if habits:
                 logger.info("coursekit: Slidey habits read: %s", habits)
             self.close()

@@ -19,7 +19,7 @@ from docutils import nodes
 from sphinx.util import logging
 
 from coursekit.core.quoting import Quote, format_value, parse_reference
-from coursekit.sphinx.execution import execution_enabled, load_outcome, values_only
+from coursekit.sphinx.execution import load_outcome, runs_programs
 from coursekit.sphinx.state import state
 from coursekit.sphinx.visitors import skip_node
 
@@ -63,7 +63,7 @@ def fill_quotes(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     found = list(doctree.findall(quoted_value))
     if not found:
         return
-    if not (execution_enabled(app) or values_only(app)):
+    if not runs_programs(app):
         for node in found:  # nothing ran (execution off, a builder without runs)
             node.replace_self(nodes.literal(node.rawsource, node["expression"]))
         return
