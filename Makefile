@@ -7,7 +7,10 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.coursekit-installed
 # -j 1: sphinx-revealjs does not say it is safe to read in parallel. No -q:
 # coursekit's one-line build summary is an info message.
-SPHINX  := $(PY) -m sphinx -c . -W --keep-going -j 1
+# The build server (coursekit/tools/buildserver.py) takes sphinx-build's
+# arguments: each build is a fork of a process that has imported Sphinx and the
+# extensions once. COURSEKIT_BUILD_SERVER=0 builds in a fresh process instead.
+SPHINX  := $(PY) -m coursekit.tools.buildserver -c . -W --keep-going -j 1
 SPHINXOPTS ?=
 # Where the programs run: local (default), dask (a LocalCluster of this
 # machine's cores) or tcp://HOST:PORT (an existing Dask scheduler).

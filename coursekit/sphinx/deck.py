@@ -26,7 +26,7 @@ from sphinx.util import logging
 from coursekit.config import DECK_BUILDERS, HANDOUT_DIR, SLIDE_HEIGHT, SLIDE_WIDTH
 from coursekit.sphinx.furniture import _
 from coursekit.sphinx.slides import pages_with_deck
-from coursekit.sphinx.state import reread_every_build
+from coursekit.sphinx.state import rewrite_every_build
 from coursekit.sphinx.urls import deck_url, text_url
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def handout_role(name, rawtext, text, lineno, inliner, options=None, content=Non
     from sphinx.util.nodes import split_explicit_title
 
     has_title, label, target = split_explicit_title(unescape(text))
-    reread_every_build(inliner.document.settings.env)
+    rewrite_every_build(inliner.document.settings.env)
     node = handout_reference(rawtext, target=target.strip())
     node += nodes.Text(label if has_title else str(_("PDF %s")) % target)
     return [node], []
@@ -172,6 +172,7 @@ def configure_deck(app: Sphinx, config: Config) -> None:
     # Sphinx's record of it) is the same wherever the project is checked out.
     static = os.path.relpath(STATIC, app.confdir)
     config.revealjs_static_path = [*config.revealjs_static_path, static]
+    _AS_READ[id(config)] = list(config.revealjs_static_path)
     config.revealjs_css_files = [*config.revealjs_css_files, "coursekit-deck.css"]
     # sphinx-revealjs has already turned its entries into (file, attributes) pairs.
     config.revealjs_js_files = [
@@ -183,12 +184,39 @@ def configure_deck(app: Sphinx, config: Config) -> None:
     script_conf.setdefault("pdfMaxPagesPerSlide", 1)
     # The handout shows each slide once, with all its fragments shown.
     script_conf.setdefault("pdfSeparateFragments", False)
+    # sphinx-revealjs's builder adds this default to the dict itself, after Sphinx
+    # has compared the configuration with the last build's: added here, the two agree.
+    script_conf.setdefault("scrollActivationWidth", None)
     script_conf["width"], script_conf["height"] = SLIDE_WIDTH, SLIDE_HEIGHT
     script_conf["coursekit"] = {
         "bodyFloor": config.coursekit_body_font_floor,
         "codeFloor": config.coursekit_code_font_floor,
     }
     config.revealjs_script_conf = script_conf
+
+
+def keep_the_configuration_as_read(app: Sphinx) -> None:
+    """``builder-inited``, last: the deck's static folders as the configuration says.
+
+    sphinx-revealjs's builder appends its own folder to ``revealjs_static_path``
+    (a value that "rebuilds the environment") and makes it the builder's
+    ``html_static_path`` too, where other extensions append theirs. Sphinx
+    stores the configuration with the environment, and compares it with the
+    next build's ``conf.py``: every build would then find it changed and read
+    every page again. The builder copies from ``html_static_path``, which keeps
+    every folder; ``revealjs_static_path`` gets back the value ``conf.py`` and
+    ``config-inited`` gave it.
+    """
+    if app.builder.name not in DECK_BUILDERS:
+        return
+    config = app.config
+    as_read = [path for path in config.revealjs_static_path if path in _AS_READ.get(id(config), ())]
+    config.html_static_path = list(config.revealjs_static_path)
+    config.revealjs_static_path = as_read
+
+
+#: The deck's static folders after ``config-inited``, per configuration object.
+_AS_READ: dict[int, list[str]] = {}
 
 
 def write_decks_only(app: Sphinx, builder: Builder) -> None:
@@ -229,6 +257,7 @@ def no_links_to_missing_decks(
 def setup_deck(app: Sphinx) -> None:
     """Register the deck's assets and the slide-to-text links."""
     app.connect("config-inited", configure_deck)
+    app.connect("builder-inited", keep_the_configuration_as_read, priority=900)
     app.add_node(deck_reference)
     app.add_role("deck", deck_role)
     app.connect("doctree-resolved", resolve_deck_references)

@@ -66,33 +66,37 @@ DECK_CACHE_SUFFIX = "-deck"
 
 
 def deck_runs_notebooks_apart(app: Sphinx) -> None:
-    """The deck leaves outputs out (as for the chapters' programs), but runs the notebooks.
+    """The deck runs the notebooks apart, leaves their outputs out, and keeps its
+    executed copies out of the published site.
 
-    A notebook page quotes results of its run in its prose (myst-nb's ``glue``
-    roles): without the run, those roles have nothing to paste and warn. So the
-    deck runs the page too, and removes every cell output from its slides. The
-    text and the deck are built at the same time (``make -j2``): the deck keeps a
-    cache of its own, never written by both builds at once.
+    - A notebook page quotes results of its run in its prose (myst-nb's
+      ``glue`` roles): without the run, those roles have nothing to paste and
+      warn. So the deck runs the page too, and removes every cell output from
+      its slides (as for the chapters' programs).
+    - The text and the deck are built at the same time (``make -j2``): the deck
+      keeps a notebook cache of its own, never written by both builds at once.
+    - myst-nb writes each executed notebook (and its glue data) into
+      ``jupyter_execute/`` beside the builder's output folder: for the deck,
+      whose folder is inside the text's, that is inside the site. They go
+      under the deck's doctrees instead.
+
+    This changes myst-nb's own settings (``env.mystnb_config``, made from
+    Sphinx's at ``builder-inited``, priority 500), never Sphinx's configuration:
+    a value changed there after the environment is loaded would differ from
+    the next build's ``conf.py``, and Sphinx would read every page again.
     """
-    if app.builder.name not in DECK_BUILDERS or "nb_execution_mode" not in app.config:
+    if app.builder.name not in DECK_BUILDERS or not getattr(app.env, "mystnb_config", None):
         return
-    app.config.nb_remove_code_outputs = True
-    cache = app.config.nb_execution_cache_path
-    if cache:
-        app.config.nb_execution_cache_path = str(cache).rstrip("/\\") + DECK_CACHE_SUFFIX
-
-
-def deck_notebooks_out_of_the_site(app: Sphinx) -> None:
-    """Keep the deck's copies of the executed notebooks out of the published site.
-
-    myst-nb writes each executed notebook (and its glue data) into
-    ``jupyter_execute/`` beside the builder's output folder: for the deck, whose
-    folder is inside the text's, that is inside the site. They go under the
-    deck's doctrees instead. Runs after myst-nb sets the folder (priority 500).
-    """
-    if app.builder.name in DECK_BUILDERS and getattr(app.env, "mystnb_config", None):
-        folder = Path(app.doctreedir) / "jupyter_execute"
-        app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
+    config = app.env.mystnb_config
+    changes = {
+        "remove_code_outputs": True,
+        "output_folder": str(Path(app.doctreedir) / "jupyter_execute"),
+    }
+    if config.execution_cache_path:
+        changes["execution_cache_path"] = (
+            str(config.execution_cache_path).rstrip("/\\") + DECK_CACHE_SUFFIX
+        )
+    app.env.mystnb_config = config.copy(**changes)
 
 
 def notebook_css_before_pages(app: Sphinx, env) -> None:
@@ -114,8 +118,7 @@ def notebook_css_before_pages(app: Sphinx, env) -> None:
 
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
-    app.connect("builder-inited", deck_runs_notebooks_apart, priority=400)
-    app.connect("builder-inited", deck_notebooks_out_of_the_site, priority=600)
+    app.connect("builder-inited", deck_runs_notebooks_apart, priority=600)
     app.connect("config-inited", isolate_kernel_profile)
     app.connect("config-inited", outputs_for_other_builders, priority=400)
     app.connect("env-updated", notebook_css_before_pages)

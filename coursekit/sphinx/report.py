@@ -4,8 +4,8 @@
 per page and per block, where it is, how it ran (in the page's session or
 alone), its status (passed, failed, exercise, shell command not run, needs
 the network, missing package, timeout…), how long it ran, on which device,
-and whether its result came from the cache. The page is re-read at every
-build so that the table is always that build's.
+and whether its result came from the cache. The page is written again at
+every build so that the table is always that build's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from coursekit.sphinx.execution import RunRecord, origin_text
 from coursekit.sphinx.furniture import _
-from coursekit.sphinx.state import reread_every_build, state
+from coursekit.sphinx.state import rewrite_every_build, state
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -49,7 +49,7 @@ class ExecutionReport(SphinxDirective):
     """``.. execution-report::`` — the table of this build's programs."""
 
     def run(self) -> list[nodes.Node]:
-        reread_every_build(self.env)
+        rewrite_every_build(self.env)
         return [execution_report()]
 
 

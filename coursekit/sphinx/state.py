@@ -35,22 +35,22 @@ class CoursekitDomain(Domain):
     label = "coursekit"
     initial_data: ClassVar[dict[str, Any]] = {
         "root": "",
-        "reread": set(),
+        "rewrite": set(),
         **{table: {} for table in (*PER_DOCUMENT, *PER_BUILD)},
     }
-    data_version = 3
+    data_version = 4
 
     def clear_doc(self, docname: str) -> None:
         for table in PER_DOCUMENT:
             self.data[table].pop(docname, None)
-        self.data["reread"].discard(docname)
+        self.data["rewrite"].discard(docname)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for table in PER_DOCUMENT:
             for docname in docnames:
                 if docname in otherdata[table]:
                     self.data[table][docname] = otherdata[table][docname]
-        self.data["reread"] |= otherdata["reread"] & set(docnames)
+        self.data["rewrite"] |= otherdata["rewrite"] & set(docnames)
 
     def resolve_any_xref(self, *args, **kwargs) -> list:
         return []
@@ -78,11 +78,11 @@ class CoursekitDomain(Domain):
     def all_excerpts(self) -> dict[str, list[Excerpt]]:
         return dict(sorted(self.data["excerpts"].items()))
 
-    def reread(self, docname: str) -> None:
-        self.data["reread"].add(docname)
+    def rewrite(self, docname: str) -> None:
+        self.data["rewrite"].add(docname)
 
-    def to_reread(self) -> set[str]:
-        return set(self.data["reread"])
+    def to_rewrite(self) -> set[str]:
+        return set(self.data["rewrite"])
 
 
 def state(env: BuildEnvironment) -> CoursekitDomain:
@@ -94,22 +94,24 @@ def remember_root(app: Sphinx) -> None:
     state(app.env).data["root"] = str(app.confdir)
 
 
-def reread_every_build(env: BuildEnvironment) -> None:
-    """Mark the page being read as one to read again at every build.
+def rewrite_every_build(env: BuildEnvironment) -> None:
+    """Mark the page being read as one to write again at every build.
 
     Some pages show what a build found rather than what their source says
-    (the execution report, the handout links).
+    (the execution report, the handout links). What they show is filled in
+    when they are written (``doctree-resolved``), so they are written at every
+    build, but never read again unless their source changed.
     """
-    state(env).reread(env.docname)
+    state(env).rewrite(env.docname)
 
 
-def outdated(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> list[str]:
-    """``env-get-outdated``: the pages to read again at every build."""
-    return sorted(state(env).to_reread() - set(removed))
+def to_write(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: the pages to write at every build."""
+    return sorted(state(env).to_rewrite() & set(env.found_docs))
 
 
 def setup_state(app: Sphinx) -> None:
-    """Register the domain and the pages read again at every build."""
+    """Register the domain and the pages written again at every build."""
     app.add_domain(CoursekitDomain)
     app.connect("builder-inited", remember_root)
-    app.connect("env-get-outdated", outdated)
+    app.connect("env-get-updated", to_write)

@@ -1,0 +1,399 @@
+"""A warm Sphinx: one process imports Sphinx and the project's extensions once,
+then forks a fresh child for every build.
+
+``python -m coursekit.tools.buildserver SPHINX-BUILD-ARGS...`` is a drop-in for
+``python -m sphinx SPHINX-BUILD-ARGS...`` (the Makefile's ``$(SPHINX)``). It
+connects to the project's build server, starting it when none answers, and
+hands it its arguments, working folder, environment and its own stdout and
+stderr (as file descriptors, over a Unix socket). The server forks; the child
+runs ``sphinx.cmd.build.main`` writing straight to the caller's terminal, and
+sends back its exit status, which the client exits with. Ctrl-C on the client
+interrupts the child.
+
+Why: importing Sphinx, myst-nb (jupyter-cache, SQLAlchemy), sphinx-revealjs,
+the theme and coursekit costs about 1.5 s per process on a 2-core laptop; a
+paragraph edit builds in less than that. A fork starts with all of it
+imported, and with nothing else: no build ever ran in the server, so every
+build starts from the same state as a fresh ``python -m sphinx``.
+
+The server is per project (its socket is in a folder of the user's own under
+the temporary folder, its log and what it learned in ``_build/``) and knows
+what it imported: the client sends a fingerprint of the Python, the installed
+environment and coursekit's own files, and a server with another fingerprint
+exits and is replaced. It also exits after ``IDLE_SECONDS`` without a build,
+or as soon as its project folder is gone (a deleted copy).
+``COURSEKIT_BUILD_SERVER=0`` runs Sphinx in the caller's process instead.
+
+It imports what the project's builds imported before (their ``sys.modules``,
+recorded by each build in ``_build/.coursekit-buildserver.modules``): a
+generic preload, with no list of extensions' internals to keep up to date.
+
+Usage: python -m coursekit.tools.buildserver [sphinx-build arguments]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib
+import json
+import os
+import runpy
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from coursekit.config import BUILD_DIR
+
+LOG_NAME = ".coursekit-buildserver.log"
+#: The modules the project's builds imported: what a server imports next time.
+MODULES_NAME = ".coursekit-buildserver.modules"
+#: The variable that turns the server off (``0``) for one command.
+SWITCH = "COURSEKIT_BUILD_SERVER"
+#: A server with no build for this long exits.
+IDLE_SECONDS = 900
+#: How long a client waits for a server it started to answer.
+START_SECONDS = 60
+#: Imported by the server whatever the project's conf.py says.
+ALWAYS = (
+    "sphinx.cmd.build",
+    "sphinx.application",
+    "sphinx.builders.html",
+    "sphinx.search",
+    "sphinx.util.docutils",
+    "docutils.parsers.rst",
+)
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def fingerprint() -> str:
+    """What the server's imports depend on: this Python, its installed packages
+    (the folders pip writes into), and coursekit's own source files."""
+    digest = hashlib.sha256(sys.executable.encode() + sys.version.encode())
+    sites = [Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    for path in sorted(sites) + sorted(PACKAGE.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def socket_path(project: Path) -> Path:
+    """Where the project's server listens: a folder of this user's only (the
+    server runs whatever a client asks), and short, as Unix sockets need."""
+    folder = Path(tempfile.gettempdir()) / f"coursekit-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
+        raise PermissionError(f"{folder} must belong to this user alone (mode 700)")
+    name = hashlib.sha256(str(project).encode()).hexdigest()[:16]
+    return folder / f"{name}.sock"
+
+
+def state_file(project: Path, name: str) -> Path:
+    """A file of the server beside the project's builds (its log, what it learned)."""
+    folder = project / BUILD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+# --- The client -----------------------------------------------------------------
+
+
+def _receive_line(conn: socket.socket, timeout: float | None) -> dict | None:
+    """One JSON line from the server, or None if it closed the connection."""
+    conn.settimeout(timeout)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+    return json.loads(data)
+
+
+def _connect(path: Path) -> socket.socket | None:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(str(path))
+    except OSError:
+        conn.close()
+        return None
+    return conn
+
+
+def _start_server(project: Path, print_: str) -> None:
+    """Start a server for ``project``, detached from this command's session."""
+    path = socket_path(project)
+    log = open(state_file(project, LOG_NAME), "ab")  # noqa: SIM115 (handed to the child)
+    subprocess.Popen(
+        [sys.executable, "-m", "coursekit.tools.buildserver", "--serve", str(path), print_],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        close_fds=True,
+    )
+    log.close()
+
+
+def _ask(conn: socket.socket, argv: list[str], mark: str) -> int | None:
+    """Hand one build to the server; its exit status, or None if the server is
+    not the right one (it then exits, and another must be started)."""
+    request = {"fingerprint": mark, "cwd": os.getcwd(), "argv": argv, "env": dict(os.environ)}
+    payload = json.dumps(request).encode() + b"\n"
+    socket.send_fds(conn, [payload], [sys.stdout.fileno(), sys.stderr.fileno()])
+    sys.stdout.flush()
+    hello = _receive_line(conn, timeout=30)
+    if hello is None or "pid" not in hello:
+        return None
+    child = hello["pid"]
+
+    def forward(signum, _frame):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
+    while True:
+        try:
+            done = _receive_line(conn, timeout=None)
+            break
+        except InterruptedError:
+            continue
+    if done is None:
+        print(
+            "coursekit: the build process died without an exit status "
+            f"(see {state_file(Path.cwd(), LOG_NAME)})",
+            file=sys.stderr,
+        )
+        return 1
+    return int(done["status"])
+
+
+def run_build(argv: list[str], project: Path | None = None) -> int:
+    """Run ``sphinx-build argv`` in a fork of the project's warm server; its exit status."""
+    project = (project or Path.cwd()).resolve()
+    path = socket_path(project)
+    if os.environ.get(SWITCH, "1") == "0":
+        return _run_here(argv)
+    mark = fingerprint()
+    for _attempt in range(3):  # a stale server leaves; the next attempt starts one
+        conn = _connect(path) or _start_and_connect(project, mark)
+        if conn is None:
+            print(
+                f"coursekit: the build server did not start (see {state_file(project, LOG_NAME)}); "
+                "building without it",
+                file=sys.stderr,
+            )
+            break
+        with conn:
+            status = _ask(conn, argv, mark)
+        if status is not None:
+            return status
+        time.sleep(0.05)
+    return _run_here(argv)
+
+
+def _start_and_connect(project: Path, mark: str) -> socket.socket | None:
+    """Start the server and connect to it; one client starts it, the others wait."""
+    path = socket_path(project)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        conn = _connect(path)
+        if conn is not None:
+            return conn
+        _start_server(project, mark)
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            conn = _connect(path)
+            if conn is not None:
+                return conn
+    return None
+
+
+def _run_here(argv: list[str]) -> int:
+    from sphinx.cmd.build import main
+
+    return main(argv)
+
+
+# --- The server -----------------------------------------------------------------
+
+
+def learned_modules(path: Path) -> list[str]:
+    """The modules earlier builds of the project imported (none if never written)."""
+    try:
+        return path.read_text(encoding="utf-8").split()
+    except FileNotFoundError:
+        return []
+
+
+def remember_modules(path: Path) -> None:
+    """Add what this build imported to the project's list (atomically)."""
+    names = set(learned_modules(path))
+    names |= {name for name in sys.modules if name != "__main__"}
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    temporary.write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def import_all(names: list[str]) -> list[str]:
+    """Import what is not imported yet; the names that failed."""
+    failed = []
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except BaseException:
+            failed.append(name)
+    return failed
+
+
+def preload(project: Path) -> list[str]:
+    """Import Sphinx, what the project's conf.py loads and what its builds imported
+    before; the modules that failed."""
+    names = list(ALWAYS)
+    conf = project / "conf.py"
+    if conf.is_file():
+        settings = runpy.run_path(str(conf))
+        names += list(settings.get("extensions", []))
+        theme = settings.get("html_theme")
+        if isinstance(theme, str):
+            names.append(theme)
+    return import_all(names + learned_modules(state_file(project, MODULES_NAME)))
+
+
+def _child(conn: socket.socket, request: dict, fds: list[int], modules: Path) -> None:
+    """In the forked child: become the caller's ``sphinx-build`` and report the status."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    status = 1
+    try:
+        conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        os.dup2(fds[0], 1)
+        os.dup2(fds[1], 2)
+        for fd in fds:
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["sphinx-build", *request["argv"]]
+        from sphinx.cmd.build import main
+
+        status = main(request["argv"])
+    except KeyboardInterrupt:
+        status = 130
+    except SystemExit as leave:
+        status = leave.code if isinstance(leave.code, int) else 1
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            with contextlib.suppress(OSError):  # _build removed meanwhile
+                remember_modules(modules)
+            conn.sendall(json.dumps({"status": status}).encode() + b"\n")
+        finally:
+            os._exit(status)
+
+
+def _receive_request(conn: socket.socket) -> tuple[dict, list[int]] | None:
+    conn.settimeout(10)
+    data, fds = b"", []
+    while not data.endswith(b"\n"):
+        chunk, new_fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 4)
+        fds += new_fds
+        if not chunk:
+            return None
+        data += chunk
+    return json.loads(data), fds
+
+
+def serve(path: Path, mark: str) -> None:
+    """Import once, then fork a child per build until idle, stale or orphaned."""
+    project = Path.cwd()
+    failed = preload(project)
+    print(f"{time.strftime('%H:%M:%S')} server {os.getpid()} ready; not imported: {failed}")
+    sys.stdout.flush()
+    path.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(16)
+    listener.settimeout(0.5)
+    identity = path.stat().st_ino
+    modules = state_file(project, MODULES_NAME)
+    known = modules.stat().st_mtime_ns if modules.exists() else 0  # preloaded above
+    last = time.monotonic()
+    try:
+        while time.monotonic() - last < IDLE_SECONDS:
+            _reap()
+            try:
+                if path.stat().st_ino != identity:
+                    return  # another server took the socket
+            except FileNotFoundError:
+                return  # removed by hand
+            if not project.exists():
+                return  # the project is gone (a deleted copy)
+            # Import what the last builds needed that was not imported yet: the
+            # next fork starts with it (the builds running now have forked already).
+            with contextlib.suppress(FileNotFoundError):
+                if modules.stat().st_mtime_ns != known:
+                    known = modules.stat().st_mtime_ns
+                    import_all(learned_modules(modules))
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            last = time.monotonic()
+            with conn:
+                received = _receive_request(conn)
+                if received is None:
+                    continue
+                request, fds = received
+                if request.get("fingerprint") != mark:
+                    for fd in fds:
+                        os.close(fd)
+                    conn.sendall(b'{"stale": true}\n')
+                    path.unlink(missing_ok=True)
+                    return
+                if os.fork() == 0:
+                    listener.close()
+                    _child(conn, request, fds, modules)
+                for fd in fds:
+                    os.close(fd)
+    finally:
+        listener.close()
+        try:
+            if path.stat().st_ino == identity:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--serve"]:
+        serve(Path(argv[1]), argv[2])
+        return 0
+    return run_build(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
