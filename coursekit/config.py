@@ -130,6 +130,13 @@ CONFIG_VALUES: dict[str, tuple[object, str, tuple[type, ...], str]] = {
         "(a Dask LocalCluster started for the build) or tcp://HOST:PORT (an "
         "existing Dask scheduler). make html EXECUTOR=... sets it.",
     ),
+    "coursekit_connect_timeout": (
+        10,
+        "",
+        (int, float),
+        "Seconds to wait for the Dask scheduler of coursekit_executor=tcp://... "
+        "before the build says it cannot be reached.",
+    ),
     "coursekit_frozen_dir": (
         "_frozen",
         "",

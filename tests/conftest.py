@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import shutil
@@ -54,26 +55,20 @@ def assert_imports_no_sphinx(*modules: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@dataclass
-class Build:
-    """One run of sphinx-build on the real course."""
-
-    outdir: Path
-    returncode: int
-    stderr: str
-
-
 def run_sphinx(
     srcdir: Path, outdir: Path, builder: str = "html", *options: str, env: dict | None = None
 ):
     """sphinx-build on a small project, strict; the finished process.
 
-    ``env``: variables set for this build only.
+    Through the build server, as ``make`` builds: a fork of one process that
+    imported Sphinx once (coursekit/tools/buildserver.py). ``env``: variables
+    set for this build only.
     """
     # Not quiet: the build's summary line goes through Sphinx's logger.info.
-    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", *options, "-b", builder]
+    cmd = [sys.executable, "-m", "coursekit.tools.buildserver", "-W", "--keep-going", *options]
     return subprocess.run(
-        [*cmd, str(srcdir), str(outdir)],
+        [*cmd, "-b", builder, str(srcdir), str(outdir)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -81,34 +76,20 @@ def run_sphinx(
     )
 
 
-def sphinx_build(builder: str, outdir: Path, doctrees: Path) -> Build:
-    """Build the course as the Makefile does (strict mode), into ``outdir``."""
-    cmd = [sys.executable, "-m", "sphinx", "-c", str(ROOT), "-W", "--keep-going", "-q"]
-    cmd += ["-b", builder, "-d", str(doctrees), str(DOCS), str(outdir)]
-    done = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ}, check=False
-    )
-    return Build(outdir, done.returncode, done.stderr)
+# --- The real site, built once, cold, in a clean copy ---------------------------
+# One cold ``make html examples`` in a clean copy of the repository serves every
+# test module (tests/test_site.py, test_guide.py, test_deck_browser.py,
+# test_determinism.py…). It is started as soon as the tests are collected and
+# runs beside them. Under pytest-xdist the workers share it: the first to take
+# the lock builds, the others wait for its record.
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> dict[str, Build]:
-    """The real site, built once: the HTML text and, inside it, the deck, side by
-    side as the Makefile builds them."""
-    out = tmp_path_factory.mktemp("site")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        html = pool.submit(sphinx_build, "html", out / "html", out / "doctrees-html")
-        deck = pool.submit(
-            sphinx_build, "revealjs", out / "html" / "slides", out / "doctrees-revealjs"
-        )
-        return {"html": html.result(), "revealjs": deck.result()}
-
-
-# --- A cold build in a clean copy (tests/test_determinism.py) ------------------
-# It runs in its own processes: it is started as soon as the tests are collected
-# and runs beside them, and the test that needs it waits for it.
-
-_COLD: dict[str, Future] = {}
+def shared_folder() -> Path:
+    """A folder all the workers of this pytest run share (removed at the end)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    folder = Path(tempfile.gettempdir()) / f"coursekit-tests-{run}"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def clean_copy(target: Path) -> Path:
@@ -128,40 +109,93 @@ def clean_copy(target: Path) -> Path:
     return target
 
 
-def cold_build() -> tuple[Path, str]:
-    """``make html examples`` in a clean copy: (the copy, what went wrong or "")."""
-    copy = clean_copy(Path(tempfile.mkdtemp(prefix="coursekit-cold-copy-")))
-    for target in ("html", "examples"):
-        done = subprocess.run(
-            ["make", "--no-print-directory", "STAMP=", target],
-            cwd=copy,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            return copy, done.stdout + done.stderr
-    return copy, ""
+@dataclass
+class Build:
+    """One output of the cold build of the real course."""
+
+    outdir: Path
+    returncode: int
+    stderr: str
+    #: The clean copy it was built in (its docs/, examples/, _build/).
+    project: Path
+
+
+def cold_build() -> dict:
+    """``make html examples`` in a clean copy, once per pytest run: its record."""
+    from filelock import FileLock
+
+    folder = shared_folder()
+    record = folder / "site.json"
+    with FileLock(folder / "site.lock"):
+        if not record.exists():
+            copy = clean_copy(folder / "copy")
+            done = subprocess.run(
+                ["make", "--no-print-directory", "STAMP=", "html", "examples"],
+                cwd=copy,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            record.write_text(
+                json.dumps(
+                    {
+                        "copy": str(copy),
+                        "returncode": done.returncode,
+                        "stdout": done.stdout,
+                        "stderr": done.stderr,
+                    }
+                )
+            )
+    return json.loads(record.read_text())
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
-    """Start the cold build as soon as a test of tests/test_determinism.py is
-    selected: it then runs beside the other tests instead of before its own."""
-    if any(item.module.__name__ == "test_determinism" for item in items):
+    """Start the cold build as soon as a test that needs it is selected."""
+    if any("site" in item.fixturenames or "cold_copy" in item.fixturenames for item in items):
         _COLD["build"] = ThreadPoolExecutor(max_workers=1).submit(cold_build)
 
 
+_COLD: dict[str, Future] = {}
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
+    """Each process waits for its part of the build; the last to leave (the
+    xdist controller, or the only process) removes it and stops the servers."""
     if "build" in _COLD:
-        copy, _ = _COLD.pop("build").result()
-        shutil.rmtree(copy, ignore_errors=True)
+        _COLD.pop("build").result()
+    if hasattr(session.config, "workerinput"):
+        return
+    from coursekit.tools.buildserver import stop_server
+
+    folder = shared_folder()
+    if (folder / "copy").exists():
+        stop_server(folder / "copy")
+    shutil.rmtree(folder, ignore_errors=True)
+    stop_server(ROOT)
+
+
+def site_record() -> dict:
+    future = _COLD.get("build") or ThreadPoolExecutor(max_workers=1).submit(cold_build)
+    _COLD["build"] = future
+    return future.result()
 
 
 @pytest.fixture(scope="session")
-def cold_copy() -> Path:
+def site() -> dict[str, Build]:
+    """The real site: the HTML text and, inside it, the deck, built side by side as
+    the Makefile builds them (one cold build for the whole test run)."""
+    record = site_record()
+    copy = Path(record["copy"])
+    html = copy / "_build" / "html"
+    return {
+        builder: Build(outdir, record["returncode"], record["stderr"], copy)
+        for builder, outdir in (("html", html), ("revealjs", html / "slides"))
+    }
+
+
+@pytest.fixture(scope="session")
+def cold_copy(site) -> Path:
     """The clean copy, once its cold build is over (the build fails the test if it failed)."""
-    future = _COLD.get("build") or ThreadPoolExecutor(max_workers=1).submit(cold_build)
-    _COLD["build"] = future
-    copy, problem = future.result()
-    assert not problem, problem
-    return copy
+    record = site_record()
+    assert record["returncode"] == 0, record["stdout"][-3000:] + record["stderr"][-3000:]
+    return Path(record["copy"])

@@ -1,11 +1,13 @@
-"""A cold build from a clean copy gives the same bytes as the suite's own build.
+"""Builds of the same sources give the same bytes, however they were reached.
 
-The suite's site (built once per session from this checkout, its programs
-possibly replayed from the cache) is compared with a cold ``make html
-examples`` in a clean copy of the repository (every program and figure run
-afresh): everything under _build/html (text, deck, images, downloads), the
-figures in docs/images and examples/. What must differ is named here, and
-nothing else may:
+The suite's site is one cold ``make html examples`` in a clean copy of the
+repository (every program and figure run afresh; tests/conftest.py). Against
+it, in a copy of that copy: a build whose every page is read again and whose
+every program and figure comes from the cache, then an incremental build
+after an edit and its undoing. And the checkout's examples/ must be what the
+cold build wrote. Compared: everything under _build/html (text, deck, images,
+downloads), the figures in docs/images, examples/. What must differ is named
+here, and nothing else may:
 
 - ``rapport_execution.html`` (text and deck): it reports how long each
   program ran;
@@ -18,12 +20,16 @@ nothing else may:
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT
+
+from coursekit.config import SUMMARY_PATTERN
 
 ALLOWED_TO_DIFFER = {
     "rapport_execution.html",
@@ -67,13 +73,7 @@ def differing(first: dict[str, bytes], second: dict[str, bytes]) -> set[str]:
     return set(names) - ALLOWED_TO_DIFFER
 
 
-@pytest.mark.parametrize("folder", ["_build/html", "docs/images", "examples"])
-def test_a_cold_build_gives_the_same_bytes(site, cold_copy, folder):
-    ours = site["html"].outdir if folder == "_build/html" else ROOT / folder
-    assert differing(tree(ours), tree(cold_copy / folder)) == set()
-
-
-def make_html(copy: Path) -> None:
+def make_html(copy: Path) -> str:
     done = subprocess.run(
         ["make", "--no-print-directory", "STAMP=", "html"],
         cwd=copy,
@@ -82,18 +82,43 @@ def make_html(copy: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
-def test_an_incremental_build_ends_on_the_bytes_of_a_cold_one(cold_copy):
+@pytest.fixture(scope="module")
+def replayed(cold_copy, tmp_path_factory) -> Path:
+    """A copy of the cold build's project whose site and figures were removed and
+    built again: every page read again, every program and figure from the cache."""
+    copy = tmp_path_factory.mktemp("replayed") / "project"
+    shutil.copytree(cold_copy, copy, symlinks=True)
+    shutil.rmtree(copy / "_build" / "html")
+    shutil.rmtree(copy / "_build" / "doctrees")
+    for figure in (copy / "docs" / "images").glob("*.png"):
+        figure.unlink()
+    output = make_html(copy)
+    lines = list(re.finditer(SUMMARY_PATTERN, output))
+    assert len(lines) == 2 and all(line["run"] == "0" for line in lines), output
+    return copy
+
+
+@pytest.mark.parametrize("folder", ["_build/html", "docs/images"])
+def test_a_build_from_the_cache_gives_the_cold_bytes(cold_copy, replayed, folder):
+    assert differing(tree(cold_copy / folder), tree(replayed / folder)) == set()
+
+
+def test_the_examples_are_what_a_cold_build_writes(cold_copy):
+    assert differing(tree(ROOT / "examples"), tree(cold_copy / "examples")) == set()
+
+
+def test_an_incremental_build_ends_on_the_bytes_of_a_cold_one(cold_copy, replayed):
     """Edit a paragraph, build, undo the edit, build: the site is the cold one again
     (myst-nb's stylesheet link, once bare in a cold build only, included)."""
-    cold = tree(cold_copy / "_build/html")
-    page = cold_copy / "docs" / "chap2_perceptron.rst"
+    page = replayed / "docs" / "chap2_perceptron.rst"
     source = page.read_text(encoding="utf-8")
     edited = source.replace("voici quelques rappels.", "voici quelques rappels utiles.")
     assert edited != source
     page.write_text(edited, encoding="utf-8")
-    make_html(cold_copy)
+    make_html(replayed)
     page.write_text(source, encoding="utf-8")
-    make_html(cold_copy)
-    assert differing(cold, tree(cold_copy / "_build/html")) == set()
+    make_html(replayed)
+    assert differing(tree(cold_copy / "_build/html"), tree(replayed / "_build/html")) == set()

@@ -16,11 +16,16 @@ LOCAL, DASK = "local", "dask"
 
 
 def make_executor(
-    spec: str, workers: int | None = None, preload: list[str] | tuple[str, ...] = ()
+    spec: str,
+    workers: int | None = None,
+    preload: list[str] | tuple[str, ...] = (),
+    connect_timeout: float | None = None,
 ) -> Executor:
     """The executor ``spec`` names: ``local``, ``dask`` or ``tcp://HOST:PORT``.
 
-    Nothing is started yet; an unknown spec is an :class:`ExecutorError`.
+    ``connect_timeout``: seconds to wait for a Dask scheduler (default: the
+    cluster module's). Nothing is started yet; an unknown spec is an
+    :class:`ExecutorError`.
     """
     spec = (spec or LOCAL).strip()
     if spec == LOCAL:
@@ -35,7 +40,10 @@ def make_executor(
                 f"EXECUTOR={spec} needs Dask, which is not installed ({error}): "
                 "pip install -c requirements.lock -e '.[dask]'"
             ) from None
-        return DaskExecutor(None if spec == DASK else spec, workers, preload)
+        address = None if spec == DASK else spec
+        if connect_timeout is None:
+            return DaskExecutor(address, workers, preload)
+        return DaskExecutor(address, workers, preload, connect_timeout)
     raise ExecutorError(
         f"unknown executor {spec!r} (coursekit_executor, make html EXECUTOR=...): "
         "it must be 'local', 'dask' or the address of a Dask scheduler, tcp://HOST:PORT"

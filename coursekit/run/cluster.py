@@ -103,9 +103,11 @@ class DaskExecutor(Executor):
         address: str | None,
         workers: int | None = None,
         preload: list[str] | tuple[str, ...] = (),
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         super().__init__(workers, preload)
         self.address = address
+        self.connect_timeout = connect_timeout
         self.name = address or "dask"
         self._cluster: distributed.LocalCluster | None = None
         self._client: distributed.Client | None = None
@@ -129,7 +131,7 @@ class DaskExecutor(Executor):
             return
         try:
             self._client = distributed.Client(
-                self.address, timeout=CONNECT_TIMEOUT, set_as_default=False
+                self.address, timeout=self.connect_timeout, set_as_default=False
             )
         except (OSError, TimeoutError) as error:
             raise ExecutorError(

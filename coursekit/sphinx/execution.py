@@ -378,6 +378,7 @@ class BuildExecution:
                 app.config.coursekit_executor,
                 workers=app.config.coursekit_workers or None,
                 preload=app.config.coursekit_preload,
+                connect_timeout=app.config.coursekit_connect_timeout,
             )
             cache = cache_for(app.config, app.confdir)
             try:

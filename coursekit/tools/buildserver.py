@@ -29,6 +29,7 @@ recorded by each build in ``_build/.coursekit-buildserver.modules``): a
 generic preload, with no list of extensions' internals to keep up to date.
 
 Usage: python -m coursekit.tools.buildserver [sphinx-build arguments]
+       python -m coursekit.tools.buildserver --stop   (the server of the project here leaves)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -243,16 +245,43 @@ def remember_modules(path: Path) -> None:
     os.replace(temporary, path)
 
 
+#: Never imported ahead: Dask (and tornado, under it) sets up asyncio state
+#: that a forked child cannot use ("Timeout should be used inside a task"), and
+#: coursekit's Dask executor imports it. A build that needs them imports them.
+NOT_BEFORE_FORK = ("distributed", "dask", "coursekit.run.cluster")
+
+
+def _forbidden(name: str) -> bool:
+    """Not to import ahead: ``NOT_BEFORE_FORK``, and private top-level modules.
+
+    A private module (``_asyncio``, ``_decimal``…) is imported by its public
+    one, which knows how: ``_asyncio`` imported alone, before ``asyncio``,
+    leaves asyncio unable to tell the current task (CPython 3.11).
+    """
+    return name.startswith("_") or _dask(name)
+
+
+def _dask(name: str) -> bool:
+    return any(name == root or name.startswith(f"{root}.") for root in NOT_BEFORE_FORK)
+
+
 def import_all(names: list[str]) -> list[str]:
-    """Import what is not imported yet; the names that failed."""
+    """Import what is not imported yet (never ``NOT_BEFORE_FORK``); the names that failed.
+
+    A module that brings one of ``NOT_BEFORE_FORK`` along is reported in the
+    log, to be added to that list.
+    """
     failed = []
     for name in names:
-        if name in sys.modules:
+        if name in sys.modules or _forbidden(name):
             continue
         try:
             importlib.import_module(name)
-        except BaseException:
+        except BaseException:  # a build imports it itself, and reports
             failed.append(name)
+        if any(_dask(loaded) for loaded in sys.modules):
+            print(f"warning: importing {name} brought in one of {NOT_BEFORE_FORK}")
+            break
     return failed
 
 
@@ -320,7 +349,10 @@ def serve(path: Path, mark: str) -> None:
     """Import once, then fork a child per build until idle, stale or orphaned."""
     project = Path.cwd()
     failed = preload(project)
-    print(f"{time.strftime('%H:%M:%S')} server {os.getpid()} ready; not imported: {failed}")
+    print(
+        f"{time.strftime('%H:%M:%S')} server {os.getpid()} ready; not imported: {failed}; "
+        f"threads: {threading.active_count()}"
+    )
     sys.stdout.flush()
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -357,6 +389,9 @@ def serve(path: Path, mark: str) -> None:
                 if received is None:
                     continue
                 request, fds = received
+                if request.get("stop"):
+                    conn.sendall(b'{"stopped": true}\n')
+                    return
                 if request.get("fingerprint") != mark:
                     for fd in fds:
                         os.close(fd)
@@ -387,10 +422,23 @@ def _reap() -> None:
             return
 
 
+def stop_server(project: Path) -> bool:
+    """Ask the project's server, if one runs, to leave now; whether one did."""
+    conn = _connect(socket_path(project.resolve()))
+    if conn is None:
+        return False
+    with conn:
+        socket.send_fds(conn, [b'{"stop": true}\n'], [])
+        return _receive_line(conn, timeout=10) is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--serve"]:
         serve(Path(argv[1]), argv[2])
+        return 0
+    if argv == ["--stop"]:
+        stop_server(Path.cwd())
         return 0
     return run_build(argv)
 
