@@ -98,13 +98,11 @@ _deck:
 revealjs: $(STAMP)
 	$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs $(SPHINXOPTS) docs $(DECKS)
 
-# The deck is rebuilt after each text build; the program cache makes a
-# paragraph edit cost no program run.
+# Serve the site and rebuild the text and the deck, side by side, on every
+# save (sphinx-autobuild's watcher and reload, our warm build server).
+LIVE_TOOL := $(PY) -m coursekit.tools.live
 live: $(STAMP)
-	$(PY) -m sphinx_autobuild -c . -d $(BUILD)/doctrees/html --port 8000 \
-		--ignore '*/images/*.png' --watch coursekit \
-		--post-build "$(SPHINX) -b revealjs -d $(BUILD)/doctrees/revealjs docs $(DECKS)" \
-		docs $(HTML)
+	$(LIVE_TOOL) --port 8000 --watch coursekit -- -c . -W --keep-going -j 1 $(SPHINXOPTS) docs $(HTML)
 
 # The blocks marked :freeze: whose frozen output is missing or stale run here
 # (on this machine's GPU, or the cluster's with EXECUTOR=...); their results

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 
 from coursekit.config import SUMMARY_PATTERN
+from coursekit.tools.buildserver import stop_server
 
 ALLOWED_TO_DIFFER = {
     "rapport_execution.html",
@@ -86,7 +88,7 @@ def make_html(copy: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def replayed(cold_copy, tmp_path_factory) -> Path:
+def replayed(cold_copy, tmp_path_factory) -> Iterator[Path]:
     """A copy of the cold build's project whose site and figures were removed and
     built again: every page read again, every program and figure from the cache."""
     copy = tmp_path_factory.mktemp("replayed") / "project"
@@ -95,10 +97,13 @@ def replayed(cold_copy, tmp_path_factory) -> Path:
     shutil.rmtree(copy / "_build" / "doctrees")
     for figure in (copy / "docs" / "images").glob("*.png"):
         figure.unlink()
-    output = make_html(copy)
-    lines = list(re.finditer(SUMMARY_PATTERN, output))
-    assert len(lines) == 2 and all(line["run"] == "0" for line in lines), output
-    return copy
+    try:
+        output = make_html(copy)
+        lines = list(re.finditer(SUMMARY_PATTERN, output))
+        assert len(lines) == 2 and all(line["run"] == "0" for line in lines), output
+        yield copy
+    finally:
+        stop_server(copy)  # make's build server for this copy leaves with the tests
 
 
 @pytest.mark.parametrize("folder", ["_build/html", "docs/images"])
