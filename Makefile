@@ -56,7 +56,7 @@ help:
 	@echo "make fix       rewrite the Slidey dialect of docs/*.rst as standard reST (shows the diff)"
 	@echo "make lint      ruff (check and format) on the code, sphinx-lint on the docs"
 	@echo "make linkcheck check every internal link and anchor of the site; list external ones"
-	@echo "make bench     time cold, no-op and incremental builds on a fresh copy"
+	@echo "make bench     time cold, no-op, edit and live builds on a fresh copy (COURSE=synthetic: and a 30-page course)"
 	@echo "make bench-course  cold and no-op builds of a synthetic course of the lecturer's size ($(BUILD)/course-bench/)"
 	@echo "make bench-sessions  cold, no-op and edit builds of 30 pages x 8 blocks that build on each other"
 	@echo "make bench-executors  the cost per program of a Dask cluster (EXECUTOR=dask, tcp://) against local runs"
@@ -131,8 +131,10 @@ lint: $(STAMP)
 linkcheck: html
 	$(SITECHECK_TOOL) $(HTML)
 
+# COURSE=synthetic: the chapter, then a generated course of 30 pages.
+COURSE ?= chapter
 bench: $(STAMP)
-	$(BENCH_TOOL)
+	$(BENCH_TOOL) --course $(COURSE)
 
 # A whole course in the lecturer's dialect, generated afresh into
 # $(BUILD)/course-bench/src, built as `make html` builds (its own empty cache).

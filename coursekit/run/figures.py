@@ -1,7 +1,8 @@
 """Figures drawn by matplotlib scripts kept beside them.
 
-``images/NAME.py`` draws ``images/NAME.png``: it runs, in its own process,
-when the PNG is missing or was drawn by another version of the script. The
+``images/NAME.py`` draws ``images/NAME.png``: it runs, in a child of the
+build's warm program server, when the PNG is missing or was drawn by another
+version of the script. The
 PNG records the hash of its script (a PNG text chunk), so nothing else keeps
 state. Which scripts are figure scripts is the extension's business
 (:mod:`coursekit.sphinx.figures`: those whose image a page shows).
@@ -15,10 +16,14 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coursekit.run.runner import Job
+
+if TYPE_CHECKING:
+    from coursekit.run.executor import Executor
 
 #: PNG text key that holds the hash of the script that drew the image.
 SOURCE_KEY = "coursekit-source-sha256"
@@ -63,44 +68,60 @@ def drawing_lock(script: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def draw_if_stale(script: Path, timeout: int) -> str | None:
-    """Draw ``script``'s figure unless it is fresh; what went wrong, or None."""
+def draw_if_stale(script: Path, timeout: int, executor: Executor) -> tuple[bool, str | None]:
+    """Draw ``script``'s figure unless it is fresh: (whether it was drawn, what went wrong)."""
     with drawing_lock(script):
-        return draw(script, timeout) if is_stale(script) else None
+        if not is_stale(script):
+            return False, None  # drawn meanwhile (the other build)
+        return True, draw(script, timeout, executor)
 
 
-def draw(script: Path, timeout: int) -> str | None:
+#: What the child runs: the script as ``python SCRIPT PNG`` would.
+RUN_SCRIPT = """\
+import runpy, sys
+sys.argv = [{script!r}, {png!r}]
+runpy.run_path({script!r}, run_name="__main__")
+"""
+
+#: Figures hold up the reading of their page: they go before every program.
+FIRST = 1e9
+
+
+def draw(script: Path, timeout: int, executor: Executor) -> str | None:
     """Run one figure script and store its PNG, tagged with the script's hash.
 
-    The script receives the output path as its only argument. Returns None
-    when the PNG is in place, else what went wrong (with the script's error
-    output). The PNG is written beside and renamed into place, so that two
-    builds drawing the same figure never leave half a file.
+    The script runs in a child of ``executor``'s warm server (matplotlib and
+    the course's modules already imported, Agg backend, its own folder, no
+    network), as ``python SCRIPT PNG``: it receives the output path as its
+    only argument. Returns None when the PNG is in place, else what went wrong
+    (with the script's error output). The PNG is written beside and renamed
+    into place, so that two builds drawing the same figure never leave half a
+    file.
     """
     from PIL import Image, PngImagePlugin
 
     png = script.with_suffix(".png")
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    source = script_hash(script)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / png.name
-        try:
-            done = subprocess.run(
-                [sys.executable, str(script.resolve()), str(raw)],
-                cwd=tmp,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
+        where = hashlib.sha256(f"{script.resolve()}\0{source}".encode()).hexdigest()
+        job = Job(
+            key=f"figure-{where}",
+            code=RUN_SCRIPT.format(script=str(script.resolve()), png=str(raw)),
+            filename=str(script),
+            timeout=timeout,
+            expected=FIRST,
+        )
+        (outcome,) = executor.run([job], Path(tmp) / "run")
+        if outcome.status == "timeout":
             return (
                 f"ran past {timeout} s (coursekit_figure_timeout); it must save its figure and end."
             )
-        if done.returncode != 0 or not raw.exists():
-            return done.stderr.strip() or "it ended without writing the PNG it was given."
+        if not outcome.ok or not raw.exists():
+            problem = (outcome.error or outcome.stderr).strip()
+            return problem or "it ended without writing the PNG it was given."
         info = PngImagePlugin.PngInfo()
-        info.add_text(SOURCE_KEY, script_hash(script))
+        info.add_text(SOURCE_KEY, source)
         tagged = png.with_name(f".{png.name}.{os.getpid()}.tmp")
         with Image.open(raw) as image:
             image.save(tagged, format="PNG", pnginfo=info)

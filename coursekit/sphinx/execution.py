@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ from coursekit.run.executor import Executor, ExecutorError
 from coursekit.run.frozen import FrozenStore, Origin
 from coursekit.run.runner import Cell, CellOutcome, Job, Outcome
 from coursekit.run.sandbox import changes, snapshot
+from coursekit.run.scheduler import Scheduler
 from coursekit.sphinx.dialect import describe_habits, habit_counts
 from coursekit.sphinx.examples import check_excerpts
 from coursekit.sphinx.state import state
@@ -362,6 +364,8 @@ class BuildExecution:
         #: Why the executor cannot run anything (reported once), when it cannot.
         self.broken = ""
         self._gpu: bool | None = None
+        #: Where figures are drawn when the programs run elsewhere (or not at all).
+        self.figures: Scheduler | None = None
 
     # -- helpers ---------------------------------------------------------
     def _units(self, app: Sphinx, docname: str) -> list[Unit]:
@@ -450,6 +454,19 @@ class BuildExecution:
                 self.sent[unit.key] = unit
 
         self._guarded(app, submit)
+
+    def figure_executor(self, app: Sphinx) -> Executor:
+        """Where figure scripts run: the build's program server when it is local
+        (warm, the course's modules imported: no interpreter and no torch import
+        per figure), else a local server of the figures' own, started once."""
+        local = str(app.config.coursekit_executor or "local") == "local"
+        if runs_programs(app) and local and not self.broken:
+            return self._executor(app)
+        if self.figures is None:
+            self.figures = Scheduler(
+                app.config.coursekit_workers or None, app.config.coursekit_preload
+            )
+        return self.figures
 
     # -- events ----------------------------------------------------------
     def warm_up(self, app: Sphinx) -> None:
@@ -731,6 +748,9 @@ class BuildExecution:
         if self.executor is not None:
             self.executor.close()
             self.executor = None
+        if self.figures is not None:
+            self.figures.close()
+            self.figures = None
         self.sent = {}
         self.started = None
         self.fingerprint = self.declared = None
@@ -745,9 +765,20 @@ def read_notebooks_last(app: Sphinx, env: BuildEnvironment, docnames: list[str])
     docnames.sort(key=lambda name: (Path(env.doc2path(name)).suffix != ".rst", name))
 
 
+#: Each build's execution, for the modules that run something in its server
+#: (the figures). Weak: it goes with its application.
+_EXECUTIONS: weakref.WeakKeyDictionary[Sphinx, BuildExecution] = weakref.WeakKeyDictionary()
+
+
+def build_execution(app: Sphinx) -> BuildExecution:
+    """This build's execution."""
+    return _EXECUTIONS[app]
+
+
 def setup_execution(app: Sphinx) -> None:
     """One execution object for this build, hooked to the build's phases."""
     execution = BuildExecution()
+    _EXECUTIONS[app] = execution
     app.connect("builder-inited", execution.warm_up)
     app.connect("env-before-read-docs", read_notebooks_last)
     app.connect("doctree-read", execution.page_read)

@@ -20,6 +20,7 @@ from docutils import nodes
 from sphinx.util import logging
 
 from coursekit.run.figures import draw_if_stale, is_stale
+from coursekit.sphinx.execution import build_execution
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -57,12 +58,14 @@ def draw_page_figures(app: Sphinx, doctree: nodes.document) -> None:
     if not stale:
         return
     timeout = app.config.coursekit_figure_timeout
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        problems = list(pool.map(lambda script: draw_if_stale(script, timeout), stale))
-    for script, problem in zip(stale, problems, strict=True):
+    executor = build_execution(app).figure_executor(app)
+    with ThreadPoolExecutor(max_workers=len(stale)) as pool:
+        drawn = list(pool.map(lambda script: draw_if_stale(script, timeout, executor), stale))
+    for script, (did_draw, problem) in zip(stale, drawn, strict=True):
         shown = os.path.relpath(script, app.confdir)
         if problem is None:
-            logger.info("coursekit: drew %s", Path(shown).with_suffix(".png"))
+            if did_draw:
+                logger.info("coursekit: drew %s", Path(shown).with_suffix(".png"))
             continue
         logger.error(
             "the figure script %s, which draws this image, failed:\n%s",

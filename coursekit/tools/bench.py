@@ -1,21 +1,33 @@
 """``make bench``: how long the build takes, on a fresh copy of the project.
 
-Scenarios (medians of ``--runs`` runs, default 3): a cold ``make html`` (both
-outputs, every program executed), a no-op rebuild, a rebuild after editing one
-paragraph, a rebuild after editing one code block, and one ``make test``.
-Reference figures measured in the same run: the Sphinx-only build (same docs,
-execution switched off) and the compute floor (every program run one after
-the other in one warm process, imports excluded). Prints a table and whether
-each target is met.
+Each scenario is measured ``--runs`` times (default 3) and its median printed
+beside its target and its reference, in one table:
 
-The bench knows no course. It edits the chapter ``--chapter`` (default: the
-first ``.rst`` of the sources with a ``.. code-block:: python`` that runs): a
-word is appended to its first plain paragraph, a comment to the first line of
-its first running Python code block. The compute floor preloads the modules
-of the project's ``coursekit_preload`` (read from its ``conf.py``), as the
-program server does.
+- **cold** ``make html`` (both outputs, every program and figure run): against
+  1.25 × (Sphinx only + compute floor ÷ cores). *Sphinx only* is the same
+  ``make html`` with execution off and the figures already drawn; the *compute
+  floor* is every program, notebook cell and figure script run one after the
+  other in one warm process (imports excluded).
+- **no-op** ``make html`` with nothing changed: ≤ 1.5 s.
+- **a Sphinx run with nothing to do**, each builder as ``make`` runs it (through
+  the warm build server): ≤ 1.5 × plain Sphinx (no configuration, no
+  extension) with nothing to do on the same sources.
+- **one paragraph edited**: ≤ 2.5 s (chapter) or 3 s (course), no program run,
+  only that page read again by each builder.
+- **the same edit seen in ``make live``**: the file written, then the served
+  page polled until it shows the edit: ≤ 2 s.
+- **one code block edited**: only that page's session runs; ≤ its run time + 2.5 s.
+- ``make test`` (once; not with ``--skip-test``).
 
-Usage: python -m coursekit.tools.bench [--runs N] [--skip-test] [--chapter docs/X.rst]
+``--course chapter`` (the default) measures the project as it is, editing the
+chapter ``--chapter`` (default: the first ``.rst`` with a ``.. code-block::
+python`` that runs). ``--course synthetic`` measures it too, then a generated
+course of 30 pages of 15 slides, 8 notebook-style blocks and one figure each
+(:mod:`coursekit.tools.synthetic`) in another copy of the project. Figures,
+not assertions: the test suite never times anything.
+
+Usage: python -m coursekit.tools.bench [--course chapter|synthetic] [--runs N]
+           [--skip-test] [--chapter docs/X.rst]
 """
 
 from __future__ import annotations
@@ -24,14 +36,18 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursekit.config import BUILD_DIR, DECK_BUILDERS, DECK_DIR, SUMMARY_PATTERN, TEXT_BUILDER
+from coursekit.config import BUILD_DIR, SUMMARY_PATTERN, TEXT_BUILDER
+from coursekit.tools.synthetic import write_course
 
 #: The project's layout, as its Makefile has it: sources in docs/, ``-c .``.
 SOURCES = "docs"
@@ -49,34 +65,48 @@ NOT_PLAIN = re.compile(r"^(\.\.|[-*+•|:>]\s|#\.|\d+[.)]\s|[=\-~^\"'`#*+_.:<>]{
 
 #: Runs in the project: the compute floor. Reads the preload from conf.py
 #: here, in its own process: a conf.py may import anything (Sphinx too), and
-#: the tools never import Sphinx.
+#: the tools never import Sphinx. Programs are cells: a notebook's code cells,
+#: a session script's ``# %%`` cells, a whole program; a cell that does not
+#: compile (an exercise) is left out and one that raises ends its program, as
+#: the build does. Figure scripts get the PNG path they are given.
 FLOOR_SCRIPT = r"""
-import contextlib, importlib, io, json, runpy, sys, time
+import contextlib, importlib, io, json, os, runpy, sys, tempfile, time
 from coursekit.config import default
 conf = runpy.run_path(sys.argv[1])
 for name in conf.get("coursekit_preload", default("coursekit_preload")):
     importlib.import_module(name)
-try:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    plt.show = lambda *a, **k: plt.close("all")
-except ImportError:
-    plt = None
-codes = []
+import jupytext
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+plt.show = lambda *a, **k: plt.close("all")
+programs = []
 for path in sys.argv[2:]:
-    if path.endswith(".md"):
-        import jupytext
+    figure = "/images/" in path
+    if path.endswith(".md") or (not figure and "# %%" in open(path, encoding="utf-8").read()):
         nb = jupytext.read(path)
-        codes.append("\n\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+        cells = [c.source for c in nb.cells if c.cell_type == "code"]
     else:
-        codes.append(open(path, encoding="utf-8").read())
+        cells = [open(path, encoding="utf-8").read()]
+    compiled = []
+    for cell in cells:
+        try:
+            compiled.append(compile(cell, path, "exec"))
+        except SyntaxError:
+            pass  # an exercise skeleton, or IPython syntax: the build does not time it either
+    programs.append((figure, compiled))
+out = os.path.join(tempfile.mkdtemp(), "figure.png")
 start = time.perf_counter()
-for code in codes:
+for figure, cells in programs:
+    sys.argv = ["figure.py", out]
+    namespace = {"__name__": "__main__"}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(code, "program", "exec"), {"__name__": "__main__"})
-    if plt is not None:
-        plt.close("all")
+        for code in cells:
+            try:
+                exec(code, namespace)
+            except Exception:
+                break
+    plt.close("all")
 print(json.dumps(time.perf_counter() - start))
 """
 
@@ -180,6 +210,250 @@ def notebooks(sources: Path) -> list[Path]:
     return found
 
 
+@dataclass
+class Row:
+    """One scenario's runs, and what it is held to."""
+
+    course: str
+    name: str
+    walls: list[float] = field(default_factory=list)
+    target: float | None = None
+    reference: str = ""
+    details: list[str] = field(default_factory=list)
+    ok: list[bool] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def met(self) -> bool:
+        return all(self.ok) and (self.target is None or self.wall <= self.target)
+
+
+def builds(output: str) -> dict[str, str]:
+    """The output of each Sphinx run of ``make``'s output, by builder name."""
+    found = {}
+    for part in output.split("Running Sphinx v")[1:]:
+        name = re.search(r"building \[([\w-]+)\]", part)
+        found[name.group(1) if name else "?"] = part
+    return found
+
+
+def pages_read(output: str) -> dict[str, list[str]]:
+    """The pages each builder read again, from ``make``'s (non-quiet) output."""
+    return {
+        builder: re.findall(r"reading sources\.\.\. \[\s*\d+%\] (\S+)", part)
+        for builder, part in builds(output).items()
+    }
+
+
+def wait_for(url: str, word: str, limit: float) -> float | None:
+    """Seconds until the page at ``url`` contains ``word`` (polled), or None."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as page:
+                if word in page.read().decode("utf-8", "replace"):
+                    return time.perf_counter() - start
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Project:
+    """A fresh copy of the project, measured scenario by scenario."""
+
+    MAKE = ("make", "--no-print-directory", "STAMP=")  # STAMP= : the environment is ready
+
+    def __init__(self, repo: Path, course: str, chapter: Path, runs: int) -> None:
+        self.repo, self.course, self.runs = repo, course, runs
+        self.chapter = repo / chapter
+        lines = self.chapter.read_text(encoding="utf-8").splitlines()
+        self.paragraph, self.code = plain_paragraph_line(lines), running_code_line(lines)
+        self.page = chapter.with_suffix("").name
+        self.py = str(repo / VENV / "bin" / "python")
+        self.rows: list[Row] = []
+
+    def row(self, name: str, **kwargs) -> Row:
+        self.rows.append(Row(self.course, name, **kwargs))
+        return self.rows[-1]
+
+    def make(self, *targets: str, env: dict | None = None) -> tuple[float, str]:
+        return run([*self.MAKE, *targets], self.repo, env)
+
+    def clean(self) -> None:
+        subprocess.run([self.py, "-m", "coursekit.tools.buildserver", "--stop"], cwd=self.repo)
+        shutil.rmtree(self.repo / BUILD_DIR, ignore_errors=True)
+        for png in (self.repo / SOURCES / "images").glob("*.png"):
+            png.unlink()
+
+    def cold(self) -> None:
+        cold = self.row("cold make html")
+        for _ in range(self.runs):
+            self.clean()
+            wall, out = self.make("html")
+            executed, _ = counts(out)
+            cold.walls.append(wall)
+            cold.details.append(f"{executed} jobs run")
+        # Sphinx only: the same build, execution off, the figures drawn already.
+        only = []
+        for _ in range(self.runs):
+            shutil.rmtree(self.repo / BUILD_DIR, ignore_errors=True)
+            options = "-D coursekit_execute=0 -D nb_execution_mode=off"
+            wall, _ = self.make("html", f"SPHINXOPTS={options}")
+            only.append(wall)
+        shutil.rmtree(self.repo / BUILD_DIR, ignore_errors=True)
+        self.make("html", "examples")  # the build the next scenarios start from
+        programs = sorted(str(p) for p in (self.repo / "examples").rglob("*.py"))
+        programs += [str(p) for p in notebooks(self.repo / SOURCES)]
+        programs += sorted(str(p) for p in (self.repo / SOURCES / "images").glob("*.py"))
+        floors = []
+        for _ in range(self.runs):
+            _, out = run(
+                [self.py, "-c", FLOOR_SCRIPT, str(self.repo / CONF), *programs],
+                self.repo,
+                env={**os.environ, "MPLBACKEND": "Agg"},
+            )
+            floors.append(float(next(x for x in reversed(out.splitlines()) if LINE_FLOAT.match(x))))
+        cores = os.cpu_count() or 1
+        self.sphinx_only, floor = statistics.median(only), statistics.median(floors)
+        cold.target = 1.25 * (self.sphinx_only + floor / cores)
+        cold.reference = (
+            f"Sphinx only {self.sphinx_only:.2f} s, floor {floor:.2f} s "
+            f"({len(programs)} programs) / {cores} cores"
+        )
+
+    def noop(self) -> None:
+        row = self.row("no-op make html", target=1.5)
+        for _ in range(self.runs):
+            wall, out = self.make("html")
+            row.walls.append(wall)
+            row.ok.append(counts(out)[0] == 0)
+            row.details.append(f"{counts(out)[0]} jobs run")
+        # A Sphinx run with nothing to do, each builder as make runs it.
+        plain_out = Path(tempfile.mkdtemp(prefix="coursekit-plain-"))
+        plain = [self.py, "-m", "sphinx", "-C", "-q", "-b", "html", "-D", "language=fr"]
+        plain += ["-d", str(plain_out / "doctrees"), SOURCES, str(plain_out / "html")]
+        subprocess.run(plain, cwd=self.repo, capture_output=True, check=False)
+        plain_walls = []
+        for _ in range(self.runs):
+            start = time.perf_counter()
+            subprocess.run(plain, cwd=self.repo, capture_output=True, check=False)
+            plain_walls.append(time.perf_counter() - start)
+        shutil.rmtree(plain_out, ignore_errors=True)
+        reference = statistics.median(plain_walls)
+        for target in ("_text", "_deck"):
+            row = self.row(
+                f"Sphinx run, nothing to do ({target[1:]})",
+                target=1.5 * reference,
+                reference=f"plain Sphinx, nothing to do: {reference:.2f} s",
+            )
+            for _ in range(self.runs):
+                wall, out = self.make(target)
+                row.walls.append(wall)
+                read = [page for pages in pages_read(out).values() for page in pages]
+                row.ok.append(not read)
+                row.details.append(f"{len(read)} pages read")
+
+    def paragraph_edit(self, n: int) -> str:
+        word = f"bench{n}x{os.getpid()}"
+        append_to_line(self.chapter, self.paragraph, f" {word}")
+        return word
+
+    def edit_paragraph(self, limit: float) -> None:
+        row = self.row("paragraph edited", target=limit)
+        for n in range(self.runs):
+            self.paragraph_edit(n)
+            wall, out = self.make("html")
+            read = pages_read(out)
+            row.walls.append(wall)
+            row.ok.append(counts(out)[0] == 0 and all(r == [self.page] for r in read.values()))
+            row.details.append(
+                f"{counts(out)[0]} jobs run; read: "
+                + ", ".join(f"{b} {'+'.join(r) or '-'}" for b, r in sorted(read.items()))
+            )
+
+    def live(self) -> None:
+        row = self.row("paragraph edited, seen in make live", target=2.0)
+        port = free_port()
+        html = f"{BUILD_DIR}/html"
+        cmd = [self.py, "-m", "coursekit.tools.live", "--port", str(port), "--watch", "coursekit"]
+        cmd += ["--", "-c", ".", "-W", "--keep-going", "-j", "1", SOURCES, html]
+        server = subprocess.Popen(
+            cmd, cwd=self.repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            for line in server.stdout:  # the first build, then the server
+                if "serving on" in line:
+                    break
+            url = f"http://127.0.0.1:{port}/{self.page}.html"
+            for n in range(self.runs):
+                time.sleep(1.0)  # the watcher settles after the last build
+                seen = wait_for(url, self.paragraph_edit(100 + n), limit=30)
+                row.walls.append(seen if seen is not None else float("inf"))
+                row.ok.append(seen is not None)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def code_edit(self) -> None:
+        row = self.row("one code block edited")
+        slack = []
+        for n in range(self.runs):
+            append_to_line(self.chapter, self.code, f"  # bench {n}")
+            wall, out = self.make("html")
+            text = LINE.search(builds(out).get(TEXT_BUILDER, ""))
+            session = float(text["seconds"]) if text else 0.0
+            row.walls.append(wall)
+            slack.append(wall - session)
+            row.ok.append(bool(text) and text["run"] == "1" and wall <= session + 2.5)
+            row.details.append(f"{text['run'] if text else '?'} job run, its time {session:.2f} s")
+        row.reference = f"wall − run time: {statistics.median(slack):.2f} s (≤ 2.5 s)"
+
+    def test(self) -> None:
+        subprocess.run(["git", "checkout", "-q", "--", "."], cwd=self.repo, check=True)
+        wall, out = self.make("test")
+        row = self.row("make test", target=120.0)
+        row.walls.append(wall)
+        slowest = out.split("slowest", 1)[-1].splitlines()[1:11] if "slowest" in out else []
+        row.details.append("; ".join(line.strip() for line in slowest))
+
+    def measure(self, paragraph_limit: float, with_test: bool) -> None:
+        print(f"[{self.course}] editing {self.chapter.relative_to(self.repo)}", flush=True)
+        self.cold()
+        self.noop()
+        self.edit_paragraph(paragraph_limit)
+        self.live()
+        self.code_edit()
+        if with_test:
+            self.test()
+        self.clean()
+
+
+def print_table(rows: list[Row]) -> None:
+    header = f"{'course':<10} {'scenario':<40} {'median':>8} {'target':>8}  met  details"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        target = f"{row.target:.2f}" if row.target is not None else "-"
+        walls = "/".join(f"{w:.2f}" for w in row.walls)
+        print(
+            f"{row.course:<10} {row.name:<40} {row.wall:>8.2f} {target:>8}  "
+            f"{'yes' if row.met else 'NO ':<4} runs {walls}"
+        )
+        for text in (row.reference, *dict.fromkeys(row.details)):
+            if text:
+                print(f"{'':<10} {'':<40} {'':>8} {'':>8}       {text}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bench; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -187,6 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-test", action="store_true", help="do not time make test")
+    parser.add_argument(
+        "--course",
+        choices=("chapter", "synthetic"),
+        default="chapter",
+        help="synthetic: the project's chapter, then a generated 30-page course",
+    )
     parser.add_argument(
         "--chapter",
         type=Path,
@@ -206,115 +486,27 @@ def main(argv: list[str] | None = None) -> int:
     if chapter_name.is_absolute():
         chapter_name = chapter_name.relative_to(project)
     lines = (project / chapter_name).read_text(encoding="utf-8").splitlines()
-    paragraph, code = plain_paragraph_line(lines), running_code_line(lines)
-    if paragraph is None or code is None:
-        what = "plain paragraph" if paragraph is None else "running Python code block"
-        print(f"{chapter_name}: no {what} to edit", file=sys.stderr)
+    if plain_paragraph_line(lines) is None or running_code_line(lines) is None:
+        print(
+            f"{chapter_name}: no plain paragraph or running Python block to edit", file=sys.stderr
+        )
         return 2
-    print(f"editing {chapter_name}: paragraph line {paragraph + 1}, code line {code + 1}")
 
-    make = ["make", "--no-print-directory", "STAMP="]  # STAMP= : the environment is ready
-    rows: dict[str, list[tuple[float, int, int]]] = {}
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="coursekit-bench-") as tmp:
-        repo = fresh_copy(project, Path(tmp) / "repo")
-        chapter = repo / chapter_name
-        py = str(repo / VENV / "bin" / "python")
-
-        for _ in range(args.runs):
-            shutil.rmtree(repo / BUILD_DIR, ignore_errors=True)
-            for png in (repo / SOURCES / "images").glob("*.png"):
-                png.unlink()
-            wall, out = run([*make, "html"], repo)
-            rows.setdefault("cold build (make html)", []).append((wall, *counts(out)))
-        for _ in range(args.runs):
-            wall, out = run([*make, "html"], repo)
-            rows.setdefault("no-op rebuild", []).append((wall, *counts(out)))
-        for n in range(args.runs):
-            append_to_line(chapter, paragraph, f" bench{n}")
-            wall, out = run([*make, "html"], repo)
-            rows.setdefault("paragraph edited", []).append((wall, *counts(out)))
-        for n in range(args.runs):
-            append_to_line(chapter, code, f"  # bench {n}")
-            wall, out = run([*make, "html"], repo)
-            rows.setdefault("one code block edited", []).append((wall, *counts(out)))
-        if not args.skip_test:
-            # The edits above would (rightly) fail the test that examples/ is up to date.
-            subprocess.run(["git", "checkout", "-q", "--", str(chapter_name)], cwd=repo, check=True)
-            wall, out = run([*make, "test"], repo)
-            rows["make test"] = [(wall, 0, 0)]
-
-        sphinx_only = []
-        for n in range(args.runs):
-            out_dir = Path(tmp) / f"sphinx-only-{n}"
-            start = time.perf_counter()
-            for builder, dest in ((TEXT_BUILDER, "html"), (DECK_BUILDERS[0], f"html/{DECK_DIR}")):
-                cmd = [
-                    py,
-                    "-m",
-                    "sphinx",
-                    "-q",
-                    "-c",
-                    str(repo),
-                    "-b",
-                    builder,
-                    "-D",
-                    "coursekit_execute=0",
-                    "-D",
-                    "nb_execution_mode=off",
-                    "-d",
-                    str(out_dir / f"doctrees-{builder}"),
-                    str(repo / SOURCES),
-                    str(out_dir / dest),
-                ]
-                run(cmd, repo)
-            sphinx_only.append(time.perf_counter() - start)
-        programs = sorted(str(p) for p in (repo / "examples").rglob("*.py"))
-        programs += [str(p) for p in notebooks(repo / SOURCES)]
-        floors = []
-        for _ in range(args.runs):
-            _, out = run(
-                [py, "-c", FLOOR_SCRIPT, str(repo / CONF), *programs],
-                repo,
-                env={**os.environ, "MPLBACKEND": "Agg"},
-            )
-            floors.append(float(next(x for x in reversed(out.splitlines()) if LINE_FLOAT.match(x))))
-
-    cores = os.cpu_count() or 1
-    sphinx_ref, floor = statistics.median(sphinx_only), statistics.median(floors)
-    print(f"{'scenario':<26} {'wall (s)':>9} {'executed':>9} {'from cache':>11}")
-    medians = {}
-    for name, values in rows.items():
-        wall = statistics.median(v[0] for v in values)
-        medians[name] = (wall, values)
-        executed = "/".join(str(v[1]) for v in values)
-        cached = "/".join(str(v[2]) for v in values)
-        print(f"{name:<26} {wall:>9.2f} {executed:>9} {cached:>11}")
-    print(f"{'Sphinx only (no execution)':<26} {sphinx_ref:>9.2f}")
-    print(f"{'compute floor (warm)':<26} {floor:>9.2f}   ({len(programs)} programs, {cores} cores)")
-    cold_target = 1.25 * (sphinx_ref + floor / cores)
-    checks = [
-        (
-            "no-op ≤ 1.5 s, 0 executed",
-            medians["no-op rebuild"][0] <= 1.5
-            and all(v[1] == 0 for v in medians["no-op rebuild"][1]),
-        ),
-        (
-            "paragraph edit ≤ 2.5 s, 0 executed",
-            medians["paragraph edited"][0] <= 2.5
-            and all(v[1] == 0 for v in medians["paragraph edited"][1]),
-        ),
-        (
-            "code edit runs only its program",
-            all(v[1] == 1 for v in medians["one code block edited"][1]),
-        ),
-        (
-            f"cold ≤ 1.25 × ({sphinx_ref:.2f} + {floor:.2f} / {cores}) = {cold_target:.2f} s",
-            medians["cold build (make html)"][0] <= cold_target,
-        ),
-    ]
+        chapter = Project(
+            fresh_copy(project, Path(tmp) / "chapter"), "chapter", chapter_name, args.runs
+        )
+        chapter.measure(2.5, with_test=not args.skip_test)
+        rows += chapter.rows
+        if args.course == "synthetic":
+            repo = fresh_copy(project, Path(tmp) / "synthetic")
+            pages = write_course(repo / SOURCES)
+            synthetic = Project(repo, "synthetic", pages[1].relative_to(repo), args.runs)
+            synthetic.measure(3.0, with_test=False)
+            rows += synthetic.rows
     print()
-    for label, ok in checks:
-        print(f"{'met   ' if ok else 'MISSED'} {label}")
+    print_table(rows)
     return 0
 
 
