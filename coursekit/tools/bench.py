@@ -336,31 +336,17 @@ class Project:
         """
         html = f"{BUILD_DIR}/html"
         start = time.perf_counter()
+        options = ["-c", ".", "-q", "-D", "coursekit_execute=0", "-D", "nb_execution_mode=off"]
+        server = [self.py, "-m", "coursekit.tools.buildserver", *options]
+        outputs = ((TEXT_BUILDER, html), (DECK_BUILDERS[0], f"{html}/{DECK_DIR}"))
         processes = [
             subprocess.Popen(
-                [
-                    self.py,
-                    "-m",
-                    "coursekit.tools.buildserver",
-                    "-c",
-                    ".",
-                    "-q",
-                    "-b",
-                    builder,
-                    "-D",
-                    "coursekit_execute=0",
-                    "-D",
-                    "nb_execution_mode=off",
-                    "-d",
-                    f"{BUILD_DIR}/doctrees/{builder}",
-                    SOURCES,
-                    out,
-                ],
+                [*server, "-b", builder, "-d", f"{BUILD_DIR}/doctrees/{builder}", SOURCES, out],
                 cwd=self.repo,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            for builder, out in ((TEXT_BUILDER, html), (DECK_BUILDERS[0], f"{html}/{DECK_DIR}"))
+            for builder, out in outputs
         ]
         for process in processes:
             process.wait()
