@@ -1,0 +1,3 @@
+from coursekit.live.cli import main
+
+raise SystemExit(main())
