@@ -89,7 +89,7 @@
   var bar, followBox, statusText, audienceText;
 
   function buildBar() {
-    bar = el("div", "coursekit-live-bar coursekit-chrome");
+    bar = el("div", "coursekit-live-bar coursekit-chrome" + (KIND === "deck" ? " coursekit-live-deck" : ""));
     bar.setAttribute("role", "status");
     var follow = el("label", "coursekit-live-follow");
     followBox = el("input");
