@@ -331,6 +331,15 @@ def test_a_port_in_use_is_an_error_for_people(live_site, server, tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_results_without_a_lecture_are_an_error_for_people(live_site, tmp_path, capsys):
+    from coursekit.live.cli import main
+
+    assert main(["results", "--site", str(live_site), "--db", str(tmp_path / "none.sqlite3")]) == 2
+    assert "no poll has been answered yet" in capsys.readouterr().err
+    assert main(["serve", "--site", str(tmp_path), "--db", str(tmp_path / "l.sqlite3")]) == 2
+    assert "build it first (make html)" in capsys.readouterr().err
+
+
 def test_make_lecture_runs_this_server_with_its_host_and_port():
     done = subprocess.run(
         [

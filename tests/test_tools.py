@@ -31,6 +31,7 @@ def test_every_console_script_has_a_main():
         "coursekit-fix",
         "coursekit-sessionbench",
         "coursekit-executorbench",
+        "coursekit-lecture",
     }
     for target in scripts.values():
         module, _, function = target.partition(":")

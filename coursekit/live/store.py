@@ -61,11 +61,13 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The token is in the file (and in its WAL beside it): for its owner only.
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(mode=0o700, parents=True)
         new = not self.path.exists()
         # Autocommit: each statement is a transaction of its own.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        if new:  # the token is in it: for its owner only
+        if new:
             os.chmod(self.path, 0o600)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
