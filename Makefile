@@ -77,9 +77,11 @@ $(STAMP): pyproject.toml requirements.lock $(COURSE_REQUIREMENTS)
 	touch $(STAMP)
 
 # Everything the site is made from: when none of it changed since the last
-# successful build, `make html` has nothing to do.
+# successful build, `make html` has nothing to do. (The live lecture's server,
+# coursekit/live/, serves the site and makes nothing of it.)
 SOURCES := $(shell find docs coursekit -type f -not -name '*.pyc' -not -name '*.mo' \
-	-not -path 'docs/images/*.png' 2>/dev/null) conf.py pyproject.toml requirements.lock
+	-not -path 'docs/images/*.png' -not -path 'coursekit/live/*' 2>/dev/null) \
+	conf.py pyproject.toml requirements.lock
 BUILT   := $(HTML)/.coursekit-built
 
 html: $(BUILT)

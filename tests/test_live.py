@@ -42,6 +42,7 @@ from coursekit.live.protocol import (
     Vote,
     parse,
 )
+from coursekit.live.server import Client, Hub, Limits, TokenBucket
 from coursekit.live.site import SiteError, read_site
 from coursekit.live.store import PollState, Store, write_results
 from coursekit.tools.browser import CHROMIUM_ARGS, chromium_path
@@ -222,6 +223,25 @@ def test_results_are_one_csv_per_poll(live_site, tmp_path):
         ["2", "la sigmoïde", "1"],
         ["3", "<script>alert(«\xa0x\xa0»)</script> & co", "4"],
     ]
+
+
+def test_a_token_bucket_lets_a_burst_through_then_its_rate():
+    now = [0.0]
+    bucket = TokenBucket(capacity=3, rate=2.0, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    now[0] += 0.5  # one more at 2 per second
+    assert [bucket.take() for _ in range(2)] == [True, False]
+    now[0] += 3600  # an hour later: full again, never above
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+
+
+def test_a_page_too_slow_to_read_is_dropped_not_waited_for():
+    hub = Hub(lecture=None, limits=Limits(outbox=3))
+    slow = Client(None, None, "127.0.0.1:1", asyncio.Queue(3), TokenBucket(1, 1))
+    for number in range(10):
+        hub.deliver(slow, f"message {number}")
+    # Its queue is emptied for the one order to close (1013); nothing more is queued.
+    assert slow.dropped and slow.outbox.qsize() == 1 and slow.outbox.get_nowait() is None
 
 
 # --- The server, as make lecture starts it ------------------------------------

@@ -10,11 +10,11 @@
 
 A connection that sends something wrong gets an ``error`` message and stays
 up; one that sends more than :attr:`Limits.max_refused` wrong messages, or
-floods past its rate limit (a token bucket per connection) for more than
-:attr:`Limits.max_limited` messages, is closed with code 1008 (policy
-violation). A page that does not read its messages (more than
-:attr:`Limits.outbox` waiting) is closed with 1013 and reconnects. Every
-refusal is logged (the first few of each connection, then a count).
+more than :attr:`Limits.max_limited` messages in a row past its rate limit (a
+token bucket per connection), is closed with code 1008 (policy violation).
+A page that does not read its messages (more than :attr:`Limits.outbox`
+waiting) is closed with 1013 and reconnects. Every refusal is logged (the
+first few of each connection, then a count).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class Limits:
     presenter_per_second: float = 60.0
     #: RefusedError messages (wrong shape, forbidden, unknown poll…) before the cut.
     max_refused: int = 20
-    #: Messages over the rate limit before the cut.
+    #: Messages in a row over the rate limit before the cut.
     max_limited: int = 50
     #: Messages waiting to be sent to a page before it counts as too slow.
     outbox: int = 256
@@ -90,14 +90,15 @@ class Limits:
 class TokenBucket:
     """``capacity`` tokens, refilled at ``rate`` per second; a message takes one."""
 
-    def __init__(self, capacity: int, rate: float) -> None:
+    def __init__(self, capacity: int, rate: float, clock=time.monotonic) -> None:
         self.capacity = capacity
         self.rate = rate
+        self.clock = clock
         self.tokens = float(capacity)
-        self.stamp = time.monotonic()
+        self.stamp = clock()
 
     def take(self) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1:
@@ -117,7 +118,9 @@ class Client:
     bucket: TokenBucket
     presenter: bool = False
     refused: int = 0
-    limited: int = 0
+    limited: int = 0  # in a row
+    logged: int = 0
+    dropped: bool = False
     pump: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -140,12 +143,15 @@ class Hub:
 
     def deliver(self, client: Client, text: str) -> None:
         """Queue ``text`` for ``client``; a page too slow to read is dropped (it reconnects)."""
+        if client.dropped:
+            return
         try:
             client.outbox.put_nowait(text)
         except asyncio.QueueFull:
             while not client.outbox.empty():
                 client.outbox.get_nowait()
             client.outbox.put_nowait(None)  # the pump closes the connection
+            client.dropped = True
             logger.warning("closed %s (%s): too slow to read", client.address, client.role)
 
     def broadcast(self, text: str, *, presenters: bool | None = None, but: Client | None = None):
@@ -232,7 +238,7 @@ class Hub:
                 reason = self.receive(client, data)
                 if reason:
                     logger.warning(
-                        "cut off %s (%s): %s (%d refused, %d over the rate limit)",
+                        "cut off %s (%s): %s (%d refused in all, %d in a row over the rate limit)",
                         client.address,
                         client.role,
                         reason,
@@ -260,6 +266,7 @@ class Hub:
             if client.limited > self.limits.max_limited:
                 return "flooding"
             return ""
+        client.limited = 0
         try:
             self.act(client, parse(data))
         except RefusedError as refused:
@@ -271,11 +278,11 @@ class Hub:
 
     def refuse(self, client: Client, refused: RefusedError) -> None:
         self.deliver(client, error(refused))
-        count = client.refused + client.limited
-        if count <= self.limits.logged:
+        if client.logged < self.limits.logged:
             logger.warning("refused from %s (%s): %s", client.address, client.role, refused)
-        if count == self.limits.logged:
-            logger.warning("further refusals from %s are not logged", client.address)
+            client.logged += 1
+            if client.logged == self.limits.logged:
+                logger.warning("further refusals from %s are not logged", client.address)
 
     def act(self, client: Client, message) -> None:
         lecture = self.lecture
