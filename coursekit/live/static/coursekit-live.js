@@ -231,6 +231,7 @@
       var reveal = el("button", "coursekit-live-reveal");
       [toggle, reveal].forEach(function (button) {
         button.type = "button";
+        button.hidden = true; // until the server says who this page is
         button.addEventListener("click", function () {
           send({ type: "poll", poll: key, action: button.getAttribute("data-action") });
           button.blur();
@@ -262,9 +263,9 @@
     var mine = live.votes[key];
     radios.forEach(function (radio) {
       radio.disabled = presenter || !open;
-      if (mine !== undefined && live.unsent[key] === undefined) {
-        radio.checked = parseInt(radio.value, 10) === mine;
-      }
+      // Live, the server's record is the answer (not a choice kept from a
+      // visit to the static site), unless one is on its way.
+      if (live.unsent[key] === undefined) radio.checked = parseInt(radio.value, 10) === mine;
     });
     fieldset.querySelectorAll(".coursekit-poll-choice").forEach(function (choice) {
       var radio = choice.querySelector("input[type=radio]");
@@ -368,7 +369,8 @@
           token = null;
           statusText.title = "Jeton refusé : cette page suit comme celle d'un étudiant.";
         } else if (message.reason === "poll-not-open") {
-          live.unsent = {};
+          live.unsent = {}; // closed meanwhile: her answer stays the recorded one
+          Object.keys(live.polls).forEach(showPoll);
         }
         break;
     }
