@@ -40,7 +40,7 @@ COURSEGEN_TOOL    := $(PY) -m coursekit.tools.coursegen
 SESSIONBENCH_TOOL := $(PY) -m coursekit.tools.sessionbench
 EXECUTORBENCH_TOOL := $(PY) -m coursekit.tools.executorbench
 FIX_TOOL          := $(PY) -m coursekit.tools.fix
-LECTURE_TOOL      := $(PY) -m coursekit.live
+LECTURE_TOOL      := $(PY) -m coursekit.lecture
 
 .PHONY: help html _text _deck revealjs live lecture lecture-results freeze examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions bench-executors fix clean distclean
 
@@ -78,9 +78,9 @@ $(STAMP): pyproject.toml requirements.lock $(COURSE_REQUIREMENTS)
 
 # Everything the site is made from: when none of it changed since the last
 # successful build, `make html` has nothing to do. (The live lecture's server,
-# coursekit/live/, serves the site and makes nothing of it.)
+# coursekit/lecture/, serves the site and makes nothing of it.)
 SOURCES := $(shell find docs coursekit -type f -not -name '*.pyc' -not -name '*.mo' \
-	-not -path 'docs/images/*.png' -not -path 'coursekit/live/*' 2>/dev/null) \
+	-not -path 'docs/images/*.png' -not -path 'coursekit/lecture/*' 2>/dev/null) \
 	conf.py pyproject.toml requirements.lock
 BUILT   := $(HTML)/.coursekit-built
 

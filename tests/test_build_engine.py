@@ -75,8 +75,8 @@ def test_tools_and_cores_start_without_sphinx():
         "coursekit.run.cache",
         "coursekit.run.figures",
         "coursekit.tools.fix",
-        "coursekit.live.server",
-        "coursekit.live.cli",
+        "coursekit.lecture.server",
+        "coursekit.lecture.cli",
     )
 
 
@@ -101,7 +101,7 @@ def imports_of_each_module() -> dict[str, set[str]]:
 
 def test_layers_are_kept_and_there_is_no_import_cycle():
     graph = imports_of_each_module()
-    # The live lecture's server (coursekit.live) stands apart: it reads the
+    # The live lecture's server (coursekit.lecture) stands apart: it reads the
     # built site, imports only the configuration and itself, and nothing
     # imports it.
     below = {
@@ -109,14 +109,14 @@ def test_layers_are_kept_and_there_is_no_import_cycle():
             "coursekit.sphinx",
             "coursekit.tools",
             "coursekit.run",
-            "coursekit.live",
+            "coursekit.lecture",
         ),
-        "coursekit.run": ("coursekit.sphinx", "coursekit.tools", "coursekit.live"),
-        "coursekit.sphinx": ("coursekit.tools", "coursekit.live"),
-        "coursekit.tools": ("coursekit.sphinx", "coursekit.live"),
+        "coursekit.run": ("coursekit.sphinx", "coursekit.tools", "coursekit.lecture"),
+        "coursekit.sphinx": ("coursekit.tools", "coursekit.lecture"),
+        "coursekit.tools": ("coursekit.sphinx", "coursekit.lecture"),
     }
     tools_may_use = ("coursekit.config", "coursekit.core", "coursekit.run", "coursekit.tools")
-    live_may_use = ("coursekit.config", "coursekit.live")
+    lecture_may_use = ("coursekit.config", "coursekit.lecture")
     for module, imported in graph.items():
         assert "<relative import>" not in imported, module
         for layer, forbidden in below.items():
@@ -124,8 +124,8 @@ def test_layers_are_kept_and_there_is_no_import_cycle():
                 assert not [m for m in imported if m.startswith(forbidden)], module
         if module.startswith("coursekit.tools"):
             assert all(m.startswith(tools_may_use) for m in imported), module
-        if module.startswith("coursekit.live"):
-            assert all(m.startswith(live_may_use) for m in imported), module
+        if module.startswith("coursekit.lecture"):
+            assert all(m.startswith(lecture_may_use) for m in imported), module
 
     def visit(module: str, path: list[str]) -> None:
         assert module not in path, " -> ".join([*path, module])

@@ -12,7 +12,7 @@ type        fields                                                   who
 ==========  =======================================================  ============
 
 and receives (server → client) ``welcome``, ``slide``, ``poll``, ``voted``,
-``audience`` and ``error`` (see :mod:`coursekit.live.lecture`).
+``audience`` and ``error`` (see :mod:`coursekit.lecture.rules`).
 
 :func:`parse` checks a message's shape only (size, JSON, type, fields and
 their types and ranges); whether the page, the poll and the choice exist, and

@@ -85,8 +85,8 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from coursekit.live.server import create_app
-    from coursekit.live.site import read_site
+    from coursekit.lecture.server import create_app
+    from coursekit.lecture.site import read_site
 
     site = read_site(args.site)
     store = open_store(args.db)
@@ -128,7 +128,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def open_store(path: Path):
-    from coursekit.live.store import Store
+    from coursekit.lecture.store import Store
 
     try:
         return Store(path)
@@ -137,8 +137,8 @@ def open_store(path: Path):
 
 
 def results(args: argparse.Namespace) -> int:
-    from coursekit.live.site import read_site
-    from coursekit.live.store import write_results
+    from coursekit.lecture.site import read_site
+    from coursekit.lecture.store import write_results
 
     if not Path(args.db).is_file():
         raise LectureError(f"no lecture's file at {args.db}: no poll has been answered yet")
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
-    from coursekit.live.site import SiteError
+    from coursekit.lecture.site import SiteError
 
     try:
         return args.run(args)

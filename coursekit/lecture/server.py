@@ -6,7 +6,7 @@
   (``/_live/live.css``, ``/_live/live.js``), which is how the site learns it
   is live; opened from disk, or from any other server, it stays static. An
   HTML response also gives a browser its voter cookie when it has none.
-- ``/_live/ws`` is the WebSocket each page opens (see :mod:`~coursekit.live.protocol`).
+- ``/_live/ws`` is the WebSocket each page opens (see :mod:`~coursekit.lecture.protocol`).
 
 A connection that sends something wrong gets an ``error`` message and stays
 up; one that sends more than :attr:`Limits.max_refused` wrong messages, or
@@ -36,8 +36,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from coursekit.live.lecture import Lecture
-from coursekit.live.protocol import (
+from coursekit.lecture.protocol import (
     VOTER,
     Hello,
     PollAction,
@@ -48,10 +47,11 @@ from coursekit.live.protocol import (
     error,
     parse,
 )
-from coursekit.live.site import Site
-from coursekit.live.store import Store
+from coursekit.lecture.rules import Lecture
+from coursekit.lecture.site import Site
+from coursekit.lecture.store import Store
 
-logger = logging.getLogger("coursekit.live")
+logger = logging.getLogger("coursekit.lecture")
 
 #: The server's own paths, apart from the site's.
 LIVE = "/_live"

@@ -1,7 +1,7 @@
 """The live lecture (make lecture): following, polls, who drives, load and faults.
 
-The server runs as ``make lecture`` runs it (``python -m coursekit.live
-serve``, a subprocess on 127.0.0.1) over ``tests/roots/test-live`` built as the
+The server runs as ``make lecture`` runs it (``python -m coursekit.lecture
+serve``, a subprocess on 127.0.0.1) over ``tests/roots/test-lecture`` built as the
 Makefile builds a site (the text, and the deck in ``slides/``). The pages are
 played by WebSocket clients speaking the browser script's protocol, then by
 headless Chromium. Every wait is bounded; the figures (latencies) are printed
@@ -32,8 +32,7 @@ from conftest import ROOT, copy_root, run_sphinx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from coursekit.live.lecture import Lecture
-from coursekit.live.protocol import (
+from coursekit.lecture.protocol import (
     MAX_MESSAGE_CHARS,
     Hello,
     PollAction,
@@ -42,9 +41,10 @@ from coursekit.live.protocol import (
     Vote,
     parse,
 )
-from coursekit.live.server import Client, Hub, Limits, TokenBucket
-from coursekit.live.site import SiteError, read_site
-from coursekit.live.store import PollState, Store, write_results
+from coursekit.lecture.rules import Lecture
+from coursekit.lecture.server import Client, Hub, Limits, TokenBucket
+from coursekit.lecture.site import SiteError, read_site
+from coursekit.lecture.store import PollState, Store, write_results
 from coursekit.tools.browser import CHROMIUM_ARGS, chromium_path
 
 LINES = re.compile(
@@ -58,10 +58,10 @@ LINES = re.compile(
 
 
 @pytest.fixture(scope="module")
-def live_site(tmp_path_factory) -> Path:
-    """tests/roots/test-live built as make html builds: the text, the deck in slides/."""
-    out = tmp_path_factory.mktemp("live-site")
-    source = copy_root(out, "live")  # the build's cache goes beside its sources
+def lecture_site(tmp_path_factory) -> Path:
+    """tests/roots/test-lecture built as make html builds: the text, the deck in slides/."""
+    out = tmp_path_factory.mktemp("lecture-site")
+    source = copy_root(out, "lecture")  # the build's cache goes beside its sources
     with ThreadPoolExecutor(max_workers=2) as pool:
         text = pool.submit(run_sphinx, source, out / "html", "html", "-d", str(out / "dt-html"))
         deck = pool.submit(
@@ -73,8 +73,8 @@ def live_site(tmp_path_factory) -> Path:
     return out / "html"
 
 
-def test_the_site_tells_its_decks_and_polls(live_site):
-    site = read_site(live_site)
+def test_the_site_tells_its_decks_and_polls(lecture_site):
+    site = read_site(lecture_site)
     assert site.decks == ("index", "deux")  # the home page links its own deck first
     assert sorted(site.polls) == [
         "deux/poll-1",
@@ -99,8 +99,8 @@ def test_a_missing_site_is_an_error_for_people(tmp_path):
         read_site(tmp_path)
 
 
-def test_the_static_site_does_not_know_about_the_server(live_site):
-    for page in live_site.rglob("*.html"):
+def test_the_static_site_does_not_know_about_the_server(lecture_site):
+    for page in lecture_site.rglob("*.html"):
         assert "_live" not in page.read_text(encoding="utf-8"), page
 
 
@@ -174,8 +174,8 @@ def test_everything_survives_a_new_store_on_the_same_file(tmp_path):
     assert again.counts("index/poll-1") == {2: 1}
 
 
-def test_the_rules_of_the_lecture(live_site, tmp_path):
-    site = read_site(live_site)
+def test_the_rules_of_the_lecture(lecture_site, tmp_path):
+    site = read_site(lecture_site)
     lecture = Lecture(site, Store(tmp_path / "lecture.sqlite3"), "the-token")
     assert lecture.is_presenter("the-token")
     assert not lecture.is_presenter("the-tokem") and not lecture.is_presenter(None)
@@ -207,8 +207,8 @@ def test_the_rules_of_the_lecture(live_site, tmp_path):
     assert welcome["slide"] == Slide("index", 2, 0, -1, "slide-3").as_dict()
 
 
-def test_results_are_one_csv_per_poll(live_site, tmp_path):
-    site = read_site(live_site)
+def test_results_are_one_csv_per_poll(lecture_site, tmp_path):
+    site = read_site(lecture_site)
     store = Store(tmp_path / "lecture.sqlite3")
     store.set_poll("index/poll-1", PollState("open"))
     for number in range(5):
@@ -249,7 +249,7 @@ def test_a_page_too_slow_to_read_is_dropped_not_waited_for():
 
 @dataclass
 class Server:
-    """``python -m coursekit.live serve`` in a subprocess, and what it printed."""
+    """``python -m coursekit.lecture serve`` in a subprocess, and what it printed."""
 
     site: Path
     db: Path
@@ -261,7 +261,7 @@ class Server:
     token: str = ""
 
     def start(self) -> Server:
-        command = [sys.executable, "-m", "coursekit.live", "serve", "--site", str(self.site)]
+        command = [sys.executable, "-m", "coursekit.lecture", "serve", "--site", str(self.site)]
         command += ["--db", str(self.db), "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
@@ -297,16 +297,16 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(live_site, tmp_path_factory):
+def server(lecture_site, tmp_path_factory):
     folder = tmp_path_factory.mktemp("lecture")
-    running = Server(live_site, folder / "lecture.sqlite3", folder / "server.log").start()
+    running = Server(lecture_site, folder / "lecture.sqlite3", folder / "server.log").start()
     yield running
     if running.process.poll() is None:
         running.stop()
 
 
-def test_the_server_prints_two_lines_and_serves_the_site_live(live_site, tmp_path):
-    running = Server(live_site, tmp_path / "lecture.sqlite3", tmp_path / "server.log").start()
+def test_the_server_prints_two_lines_and_serves_the_site_live(lecture_site, tmp_path):
+    running = Server(lecture_site, tmp_path / "lecture.sqlite3", tmp_path / "server.log").start()
     try:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(running.base + "/") as answer:  # students land on the deck
@@ -320,17 +320,17 @@ def test_the_server_prints_two_lines_and_serves_the_site_live(live_site, tmp_pat
         with opener.open(running.base + "/_live/live.js") as answer:
             assert b"coursekitLive" in answer.read()
         with opener.open(running.base + "/_static/coursekit-slidey.js") as answer:
-            assert answer.read() == (live_site / "_static/coursekit-slidey.js").read_bytes()
+            assert answer.read() == (lecture_site / "_static/coursekit-slidey.js").read_bytes()
     finally:
         rest = running.stop()
     assert rest == ""  # exactly the two lines
     assert running.process.returncode == 0
 
 
-def test_a_port_in_use_is_an_error_for_people(live_site, server, tmp_path):
+def test_a_port_in_use_is_an_error_for_people(lecture_site, server, tmp_path):
     done = subprocess.run(
         [
-            *(sys.executable, "-m", "coursekit.live", "serve", "--site", str(live_site)),
+            *(sys.executable, "-m", "coursekit.lecture", "serve", "--site", str(lecture_site)),
             *(
                 "--db",
                 str(tmp_path / "l.sqlite3"),
@@ -351,10 +351,12 @@ def test_a_port_in_use_is_an_error_for_people(live_site, server, tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_results_without_a_lecture_are_an_error_for_people(live_site, tmp_path, capsys):
-    from coursekit.live.cli import main
+def test_results_without_a_lecture_are_an_error_for_people(lecture_site, tmp_path, capsys):
+    from coursekit.lecture.cli import main
 
-    assert main(["results", "--site", str(live_site), "--db", str(tmp_path / "none.sqlite3")]) == 2
+    assert (
+        main(["results", "--site", str(lecture_site), "--db", str(tmp_path / "none.sqlite3")]) == 2
+    )
     assert "no poll has been answered yet" in capsys.readouterr().err
     assert main(["serve", "--site", str(tmp_path), "--db", str(tmp_path / "l.sqlite3")]) == 2
     assert "build it first (make html)" in capsys.readouterr().err
@@ -378,7 +380,7 @@ def test_make_lecture_runs_this_server_with_its_host_and_port():
         check=True,
     )
     assert done.stdout.splitlines()[-1].endswith(
-        "-m coursekit.live serve --site _build/html --db lecture/lecture.sqlite3 "
+        "-m coursekit.lecture serve --site _build/html --db lecture/lecture.sqlite3 "
         "--host 0.0.0.0 --port 8765"
     )
 
@@ -605,7 +607,7 @@ def test_300_votes_at_once_are_counted_exactly(server, tmp_path):
     out = tmp_path / "results"
     subprocess.run(
         [
-            *(sys.executable, "-m", "coursekit.live", "results", "--site", str(server.site)),
+            *(sys.executable, "-m", "coursekit.lecture", "results", "--site", str(server.site)),
             *("--db", str(server.db), "--out", str(out)),
         ],
         cwd=ROOT,
@@ -672,8 +674,8 @@ def test_garbage_and_floods_are_cut_off_and_the_others_carry_on(server):
     assert "Traceback" not in log
 
 
-def test_killed_mid_poll_and_restarted_no_vote_is_lost(live_site, tmp_path):
-    running = Server(live_site, tmp_path / "lecture.sqlite3", tmp_path / "server.log").start()
+def test_killed_mid_poll_and_restarted_no_vote_is_lost(lecture_site, tmp_path):
+    running = Server(lecture_site, tmp_path / "lecture.sqlite3", tmp_path / "server.log").start()
 
     async def reconnect(page: Page) -> Page:
         deadline = time.monotonic() + 20
@@ -750,10 +752,10 @@ LIVE_ROLE = "(role) => document.documentElement.getAttribute('data-coursekit-liv
 
 
 @pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")
-def test_in_a_real_browser(live_site, tmp_path):
+def test_in_a_real_browser(lecture_site, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    running = Server(live_site, tmp_path / "lecture.sqlite3", tmp_path / "server.log").start()
+    running = Server(lecture_site, tmp_path / "lecture.sqlite3", tmp_path / "server.log").start()
     presenter_url = running.printed.splitlines()[0].removeprefix("presenter: ")
     offsite, problems, dialogs = [], [], []
 

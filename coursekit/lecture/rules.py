@@ -9,17 +9,17 @@
 - The presenter sees the counts at all times; a student only once the poll is
   revealed: a student's view of a poll carries no count before that.
 
-Every refusal raises :class:`~coursekit.live.protocol.RefusedError`. The network
-is :mod:`coursekit.live.server`'s business; this class only decides.
+Every refusal raises :class:`~coursekit.lecture.protocol.RefusedError`. The network
+is :mod:`coursekit.lecture.server`'s business; this class only decides.
 """
 
 from __future__ import annotations
 
 import hmac
 
-from coursekit.live.protocol import PollAction, RefusedError, Slide, Vote
-from coursekit.live.site import Poll, Site
-from coursekit.live.store import PollState, Store
+from coursekit.lecture.protocol import PollAction, RefusedError, Slide, Vote
+from coursekit.lecture.site import Poll, Site
+from coursekit.lecture.store import PollState, Store
 
 
 class Lecture:

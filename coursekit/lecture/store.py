@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from coursekit.live.protocol import Slide
-from coursekit.live.site import Poll
+from coursekit.lecture.protocol import Slide
+from coursekit.lecture.site import Poll
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (

@@ -1,3 +1,0 @@
-from coursekit.live.cli import main
-
-raise SystemExit(main())
