@@ -22,8 +22,8 @@ endif
 # The output folders are coursekit's facts (coursekit/config.py). That module
 # is plain Python, importing nothing installed: any python3 reads it, before
 # the environment exists, and the targets below can be named after it.
-FACTS   := $(shell $(PYTHON) -m coursekit.config BUILD_DIR DECK_DIR HANDOUT_DIR SLIDES_CHECK_DIR)
-ifneq ($(words $(FACTS)),4)
+FACTS   := $(shell $(PYTHON) -m coursekit.config BUILD_DIR DECK_DIR HANDOUT_DIR SLIDES_CHECK_DIR LECTURE_DIR)
+ifneq ($(words $(FACTS)),5)
 $(error $(PYTHON) -m coursekit.config could not tell the output folders)
 endif
 BUILD   := $(word 1,$(FACTS))
@@ -31,6 +31,8 @@ HTML    := $(BUILD)/html
 DECKS   := $(HTML)/$(word 2,$(FACTS))
 HANDOUTS := $(HTML)/$(word 3,$(FACTS))
 SLIDES_CHECK := $(BUILD)/$(word 4,$(FACTS))
+# The live lecture's data: outside $(BUILD), so that make clean keeps the answers.
+LECTURE := $(word 5,$(FACTS))
 
 # The command-line tools (coursekit/tools/, also installed as coursekit-* commands).
 SLIDES_CHECK_TOOL := $(PY) -m coursekit.tools.slidecheck
@@ -41,14 +43,18 @@ COURSEGEN_TOOL    := $(PY) -m coursekit.tools.coursegen
 SESSIONBENCH_TOOL := $(PY) -m coursekit.tools.sessionbench
 EXECUTORBENCH_TOOL := $(PY) -m coursekit.tools.executorbench
 FIX_TOOL          := $(PY) -m coursekit.tools.fix
+LECTURE_TOOL      := $(PY) -m coursekit.lecture
 
-.PHONY: help html _text _deck revealjs live freeze examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions bench-executors fix clean distclean
+.PHONY: help html _text _deck revealjs live lecture lecture-results freeze examples slides-check slides-pdf test lint linkcheck bench bench-course bench-sessions bench-executors fix clean distclean
 
 help:
 	@echo "make html      build the HTML text and the deck into $(HTML)/"
 	@echo "               EXECUTOR=dask or EXECUTOR=tcp://HOST:PORT: run the programs on a Dask cluster"
 	@echo "make revealjs  build the deck alone into $(DECKS)/"
 	@echo "make live      serve the text on http://127.0.0.1:8000 and rebuild it (and the deck) on every edit"
+	@echo "make lecture   serve the site to the lecture hall: students follow the presenter's slide, polls count"
+	@echo "               answers (HOST=$(HOST) PORT=$(PORT); prints the presenter's and the students' URLs)"
+	@echo "make lecture-results  one CSV per poll of the lecture, into $(LECTURE)/results/"
 	@echo "make freeze    run the blocks marked :freeze: here, store their outputs in docs/_frozen/ (commit it)"
 	@echo "make examples  write every program of the chapters into examples/"
 	@echo "make slides-check  measure every slide in headless Chromium ($(SLIDES_CHECK)/)"
@@ -74,9 +80,11 @@ $(STAMP): pyproject.toml requirements.lock $(COURSE_REQUIREMENTS)
 	touch $(STAMP)
 
 # Everything the site is made from: when none of it changed since the last
-# successful build, `make html` has nothing to do.
+# successful build, `make html` has nothing to do. (The live lecture's server,
+# coursekit/lecture/, serves the site and makes nothing of it.)
 SOURCES := $(shell find docs coursekit -type f -not -name '*.pyc' -not -name '*.mo' \
-	-not -path 'docs/images/*.png' 2>/dev/null) conf.py pyproject.toml requirements.lock
+	-not -path 'docs/images/*.png' -not -path 'coursekit/lecture/*' 2>/dev/null) \
+	conf.py pyproject.toml requirements.lock
 BUILT   := $(HTML)/.coursekit-built
 
 html: $(BUILT)
@@ -103,6 +111,19 @@ revealjs: $(STAMP)
 LIVE_TOOL := $(PY) -m coursekit.tools.live
 live: $(STAMP)
 	$(LIVE_TOOL) --port 8000 --watch coursekit -- -c . -W --keep-going -j 1 $(SPHINXOPTS) docs $(HTML)
+
+# The live lecture: the built site on the lecture hall's network, with no
+# internet needed. It prints two lines, the presenter's URL (with her token)
+# and the students' (the command itself is not echoed, so that a script can
+# read them). Votes are kept in $(LECTURE_DB) (SQLite).
+HOST ?= 0.0.0.0
+PORT ?= 8080
+LECTURE_DB ?= $(LECTURE)/lecture.sqlite3
+lecture: html
+	@$(LECTURE_TOOL) serve --site $(HTML) --db $(LECTURE_DB) --host $(HOST) --port $(PORT)
+
+lecture-results: $(STAMP)
+	$(LECTURE_TOOL) results --site $(HTML) --db $(LECTURE_DB) --out $(LECTURE)/results
 
 # The blocks marked :freeze: whose frozen output is missing or stale run here
 # (on this machine's GPU, or the cluster's with EXECUTOR=...); their results

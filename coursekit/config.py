@@ -37,6 +37,10 @@ DECK_DIR = "slides"
 HANDOUT_DIR = "pdf"
 #: Inside BUILD_DIR: the slides check's screenshots.
 SLIDES_CHECK_DIR = "slides-check"
+#: The live lecture's data (its SQLite file and the polls' CSV results),
+#: relative to the project's top. Outside BUILD_DIR: ``make clean`` must not
+#: lose the students' answers.
+LECTURE_DIR = "lecture"
 
 #: For tests only: a machine with this variable set passes for one with a GPU
 #: of that name (programs marked ``:gpu:`` run there; results say they did).
@@ -200,6 +204,7 @@ FACTS = {
     "DECK_DIR": DECK_DIR,
     "HANDOUT_DIR": HANDOUT_DIR,
     "SLIDES_CHECK_DIR": SLIDES_CHECK_DIR,
+    "LECTURE_DIR": LECTURE_DIR,
     "SLIDE_WIDTH": SLIDE_WIDTH,
     "SLIDE_HEIGHT": SLIDE_HEIGHT,
     "DECK_BUILDERS": " ".join(DECK_BUILDERS),

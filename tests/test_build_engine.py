@@ -76,6 +76,8 @@ def test_tools_and_cores_start_without_sphinx():
         "coursekit.run.figures",
         "coursekit.tools.fix",
         "coursekit.tools.buildserver",
+        "coursekit.lecture.server",
+        "coursekit.lecture.cli",
     )
 
 
@@ -100,13 +102,22 @@ def imports_of_each_module() -> dict[str, set[str]]:
 
 def test_layers_are_kept_and_there_is_no_import_cycle():
     graph = imports_of_each_module()
+    # The live lecture's server (coursekit.lecture) stands apart: it reads the
+    # built site, imports only the configuration and itself, and nothing
+    # imports it.
     below = {
-        "coursekit.core": ("coursekit.sphinx", "coursekit.tools", "coursekit.run"),
-        "coursekit.run": ("coursekit.sphinx", "coursekit.tools"),
-        "coursekit.sphinx": ("coursekit.tools",),
-        "coursekit.tools": ("coursekit.sphinx",),
+        "coursekit.core": (
+            "coursekit.sphinx",
+            "coursekit.tools",
+            "coursekit.run",
+            "coursekit.lecture",
+        ),
+        "coursekit.run": ("coursekit.sphinx", "coursekit.tools", "coursekit.lecture"),
+        "coursekit.sphinx": ("coursekit.tools", "coursekit.lecture"),
+        "coursekit.tools": ("coursekit.sphinx", "coursekit.lecture"),
     }
     tools_may_use = ("coursekit.config", "coursekit.core", "coursekit.run", "coursekit.tools")
+    lecture_may_use = ("coursekit.config", "coursekit.lecture")
     for module, imported in graph.items():
         assert "<relative import>" not in imported, module
         for layer, forbidden in below.items():
@@ -114,6 +125,8 @@ def test_layers_are_kept_and_there_is_no_import_cycle():
                 assert not [m for m in imported if m.startswith(forbidden)], module
         if module.startswith("coursekit.tools"):
             assert all(m.startswith(tools_may_use) for m in imported), module
+        if module.startswith("coursekit.lecture"):
+            assert all(m.startswith(lecture_may_use) for m in imported), module
 
     def visit(module: str, path: list[str]) -> None:
         assert module not in path, " -> ".join([*path, module])

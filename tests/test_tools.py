@@ -32,6 +32,7 @@ def test_every_console_script_has_a_main():
         "coursekit-sessionbench",
         "coursekit-executorbench",
         "coursekit-buildserver",
+        "coursekit-lecture",
     }
     for target in scripts.values():
         module, _, function = target.partition(":")

@@ -1,0 +1,3 @@
+from coursekit.lecture.cli import main
+
+raise SystemExit(main())
