@@ -33,6 +33,7 @@ Usage: python -m coursekit.tools.bench [--course chapter|synthetic] [--runs N]
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shutil
@@ -256,8 +257,8 @@ def wait_for(url: str, word: str, limit: float) -> float | None:
             with urllib.request.urlopen(url, timeout=2) as page:
                 if word in page.read().decode("utf-8", "replace"):
                     return time.perf_counter() - start
-        except OSError:
-            pass
+        except (OSError, http.client.HTTPException):
+            pass  # not served yet, or caught while Sphinx rewrites it
         time.sleep(0.02)
     return None
 
@@ -449,20 +450,20 @@ class Project:
 
     def measure(self, paragraph_limit: float, with_test: bool) -> None:
         print(f"[{self.course}] editing {self.chapter.relative_to(self.repo)}", flush=True)
-        self.cold()
-        self.noop()
-        self.edit_paragraph(paragraph_limit)
-        self.live()
-        self.code_edit()
-        if with_test:
-            self.test()
+        steps = [self.cold, self.noop, lambda: self.edit_paragraph(paragraph_limit), self.live]
+        steps += [self.code_edit, *([self.test] if with_test else [])]
+        for step in steps:
+            done = len(self.rows)
+            step()
+            print_table(self.rows[done:], header=False)  # as it goes; the table at the end
         self.clean()
 
 
-def print_table(rows: list[Row]) -> None:
-    header = f"{'course':<10} {'scenario':<40} {'median':>8} {'target':>8}  met  details"
-    print(header)
-    print("-" * len(header))
+def print_table(rows: list[Row], header: bool = True) -> None:
+    title = f"{'course':<10} {'scenario':<40} {'median':>8} {'target':>8}  met  details"
+    if header:
+        print(title)
+        print("-" * len(title))
     for row in rows:
         target = f"{row.target:.2f}" if row.target is not None else "-"
         walls = "/".join(f"{w:.2f}" for w in row.walls)
@@ -473,6 +474,7 @@ def print_table(rows: list[Row]) -> None:
         for text in (row.reference, *dict.fromkeys(row.details)):
             if text:
                 print(f"{'':<10} {'':<40} {'':>8} {'':>8}       {text}")
+    sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
