@@ -90,9 +90,9 @@ BUILT   := $(HTML)/.coursekit-built
 html: $(BUILT)
 
 # The text and the deck are built at the same time, one per core; the deck
-# shows no program output, so it never waits for the chapters' programs. It
-# runs the notebook pages (their prose quotes their run through myst-nb's glue)
-# with a notebook cache of its own, never written by both builds at once.
+# shows no program output, so it never waits for the chapters' programs. The
+# notebook pages (their prose quotes their run through myst-nb's glue) share
+# one notebook cache: whichever build reads a notebook first executes it.
 $(BUILT): $(STAMP) $(SOURCES)
 	@$(MAKE) --no-print-directory -j2 --output-sync=target _text _deck
 	@touch $@

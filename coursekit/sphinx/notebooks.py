@@ -4,16 +4,25 @@ The kernel runs on this machine and talks to Sphinx over loopback. ipykernel
 logs a warning about unencrypted TCP at every start, which is noise in a
 strict build; the build gives the kernel its own IPython directory (under the
 build folder, never the user's ``~/.ipython``) whose kernel configuration logs
-errors only.
+errors only, and the programs' one thread per process (they run beside it).
+
+The text and the deck share one notebook cache, and a notebook is executed by
+one build at a time: the build that reads it first holds a lock from
+``source-read`` to ``doctree-read`` (myst-nb executes it while parsing it);
+the other waits, then finds it in the cache. The deck, built beside the text,
+never runs the notebook a second time.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coursekit.config import DECK_BUILDERS
+from coursekit.run.scheduler import PROGRAM_ENVIRONMENT
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -48,6 +57,8 @@ def isolate_kernel_profile(app: Sphinx, config: Config) -> None:
     if not target.exists() or target.read_text() != KERNEL_CONFIG:
         target.write_text(KERNEL_CONFIG)
     os.environ["IPYTHONDIR"] = str(ipython_dir)
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = PROGRAM_ENVIRONMENT[name]
 
 
 def outputs_for_other_builders(app: Sphinx, config: Config) -> None:
@@ -61,20 +72,15 @@ def outputs_for_other_builders(app: Sphinx, config: Config) -> None:
     config.nb_mime_priority_overrides = overrides
 
 
-#: The deck's notebook cache, beside the text's (``nb_execution_cache_path``).
-DECK_CACHE_SUFFIX = "-deck"
-
-
 def deck_runs_notebooks_apart(app: Sphinx) -> None:
-    """The deck runs the notebooks apart, leaves their outputs out, and keeps its
-    executed copies out of the published site.
+    """The deck leaves the notebooks' outputs out, and keeps its executed copies
+    out of the published site.
 
     - A notebook page quotes results of its run in its prose (myst-nb's
       ``glue`` roles): without the run, those roles have nothing to paste and
-      warn. So the deck runs the page too, and removes every cell output from
-      its slides (as for the chapters' programs).
-    - The text and the deck are built at the same time (``make -j2``): the deck
-      keeps a notebook cache of its own, never written by both builds at once.
+      warn. So the deck reads the page's run too (from the cache the text
+      shares), and removes every cell output from its slides (as for the
+      chapters' programs).
     - myst-nb writes each executed notebook (and its glue data) into
       ``jupyter_execute/`` beside the builder's output folder: for the deck,
       whose folder is inside the text's, that is inside the site. They go
@@ -92,11 +98,43 @@ def deck_runs_notebooks_apart(app: Sphinx) -> None:
         "remove_code_outputs": True,
         "output_folder": str(Path(app.doctreedir) / "jupyter_execute"),
     }
-    if config.execution_cache_path:
-        changes["execution_cache_path"] = (
-            str(config.execution_cache_path).rstrip("/\\") + DECK_CACHE_SUFFIX
-        )
     app.env.mystnb_config = config.copy(**changes)
+
+
+#: Locks held by this build, by docname: the notebooks it is executing.
+_HELD: dict[str, object] = {}
+
+
+def executes_notebooks(app: Sphinx) -> bool:
+    config = getattr(app.env, "mystnb_config", None)
+    return config is not None and config.execution_mode in ("cache", "force", "auto")
+
+
+def one_build_runs_the_notebook(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``: wait until no other build executes this notebook, then hold it.
+
+    Held until the page is read (``doctree-read``), when myst-nb has executed
+    it and stored it in the cache; a build that waited then finds it there.
+    """
+    path = Path(app.env.doc2path(docname))
+    if path.suffix not in (".md", ".ipynb") or not executes_notebooks(app):
+        return
+    cache = Path(str(app.env.mystnb_config.execution_cache_path or ".jupyter_cache"))
+    locks = cache.parent / f"{cache.name}.locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    handle = open(locks / f"{name}.lock", "w")  # noqa: SIM115 (held until doctree-read)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    _HELD[docname] = handle
+
+
+def release_notebook(app: Sphinx, doctree=None) -> None:
+    """``doctree-read`` (this page's lock) and ``build-finished`` (every lock left)."""
+    names = [app.env.docname] if doctree is not None else list(_HELD)
+    for docname in names:
+        handle = _HELD.pop(docname, None)
+        if handle is not None:
+            handle.close()  # closing the file releases its lock
 
 
 def notebook_css_before_pages(app: Sphinx, env) -> None:
@@ -119,6 +157,9 @@ def notebook_css_before_pages(app: Sphinx, env) -> None:
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
     app.connect("builder-inited", deck_runs_notebooks_apart, priority=600)
+    app.connect("source-read", one_build_runs_the_notebook)
+    app.connect("doctree-read", release_notebook)
+    app.connect("build-finished", lambda app, exception: release_notebook(app))
     app.connect("config-inited", isolate_kernel_profile)
     app.connect("config-inited", outputs_for_other_builders, priority=400)
     app.connect("env-updated", notebook_css_before_pages)

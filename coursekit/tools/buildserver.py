@@ -148,9 +148,12 @@ def _ask(conn: socket.socket, argv: list[str], mark: str) -> int | None:
     not the right one (it then exits, and another must be started)."""
     request = {"fingerprint": mark, "cwd": os.getcwd(), "argv": argv, "env": dict(os.environ)}
     payload = json.dumps(request).encode() + b"\n"
-    socket.send_fds(conn, [payload], [sys.stdout.fileno(), sys.stderr.fileno()])
     sys.stdout.flush()
-    hello = _receive_line(conn, timeout=30)
+    try:
+        socket.send_fds(conn, [payload], [sys.stdout.fileno(), sys.stderr.fileno()])
+        hello = _receive_line(conn, timeout=30)
+    except OSError:
+        return None  # a server leaving (stale, or replaced) before it took the build
     if hello is None or "pid" not in hello:
         return None
     child = hello["pid"]
@@ -167,6 +170,9 @@ def _ask(conn: socket.socket, argv: list[str], mark: str) -> int | None:
             break
         except InterruptedError:
             continue
+        except OSError:
+            done = None
+            break
     if done is None:
         print(
             "coursekit: the build process died without an exit status "
