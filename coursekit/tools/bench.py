@@ -236,8 +236,9 @@ def builds(output: str) -> dict[str, str]:
     """The output of each Sphinx run of ``make``'s output, by builder name."""
     found = {}
     for part in output.split("Running Sphinx v")[1:]:
-        name = re.search(r"building \[([\w-]+)\]", part)
-        found[name.group(1) if name else "?"] = part
+        # "building [mo]" (the translations) comes first; then the builder's own.
+        names = [n for n in re.findall(r"building \[([\w-]+)\]", part) if n != "mo"]
+        found[names[0] if names else "?"] = part
     return found
 
 
@@ -290,8 +291,11 @@ class Project:
     def make(self, *targets: str, env: dict | None = None) -> tuple[float, str]:
         return run([*self.MAKE, *targets], self.repo, env)
 
-    def clean(self) -> None:
+    def stop_server(self) -> None:
         subprocess.run([self.py, "-m", "coursekit.tools.buildserver", "--stop"], cwd=self.repo)
+
+    def clean(self) -> None:
+        self.stop_server()
         shutil.rmtree(self.repo / BUILD_DIR, ignore_errors=True)
         for png in (self.repo / SOURCES / "images").glob("*.png"):
             png.unlink()
@@ -336,6 +340,7 @@ class Project:
         Not strict: without their run, the notebooks' glued numbers warn.
         """
         html = f"{BUILD_DIR}/html"
+        self.stop_server()  # from a cold start, as the cold build it is compared with
         start = time.perf_counter()
         options = ["-c", ".", "-q", "-D", "coursekit_execute=0", "-D", "nb_execution_mode=off"]
         server = [self.py, "-m", "coursekit.tools.buildserver", *options]
