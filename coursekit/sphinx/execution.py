@@ -474,6 +474,14 @@ class BuildExecution:
         if execution_enabled(app) and not state(app.env).data["programs"]:
             self._guarded(app, lambda executor: executor.warm_up())
 
+    def warm_up_for(self, app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+        """``env-before-read-docs``: start the executor while Sphinx reads, when a page
+        to read had programs (an edit of its code runs it: the server's imports,
+        torch's, then overlap the reading instead of following it)."""
+        programs = state(env).data["programs"]
+        if execution_enabled(app) and any(programs.get(name) for name in docnames):
+            self._guarded(app, lambda executor: executor.warm_up())
+
     def page_read(self, app: Sphinx, doctree: nodes.document) -> None:
         """``doctree-read``: send the page's uncached jobs to the executor."""
         # In a parallel read this runs in a forked reader: env-updated sends them.
@@ -781,6 +789,7 @@ def setup_execution(app: Sphinx) -> None:
     _EXECUTIONS[app] = execution
     app.connect("builder-inited", execution.warm_up)
     app.connect("env-before-read-docs", read_notebooks_last)
+    app.connect("env-before-read-docs", execution.warm_up_for)
     app.connect("doctree-read", execution.page_read)
     app.connect("env-updated", execution.finish)
     app.connect("build-finished", execution.build_finished)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
@@ -432,18 +433,29 @@ class Project:
             server.wait(timeout=30)
 
     def code_edit(self) -> None:
+        """The page's session runs once, in whichever build claims it first (the
+        deck runs the jobs its prose quotes; the other build takes the result)."""
         row = self.row("one code block edited")
         slack = []
         for n in range(self.runs):
             append_to_line(self.chapter, self.code, f"  # bench {n}")
             wall, out = self.make("html")
-            text = LINE.search(builds(out).get(TEXT_BUILDER, ""))
-            session = float(text["seconds"]) if text else 0.0
+            lines = [LINE.search(part) for part in builds(out).values()]
+            ran = sum(int(line["run"]) for line in lines if line)
+            session = self.timings().get(f"{self.page}#session", 0.0)  # its own run time
             row.walls.append(wall)
             slack.append(wall - session)
-            row.ok.append(bool(text) and text["run"] == "1" and wall <= session + 2.5)
-            row.details.append(f"{text['run'] if text else '?'} job run, its time {session:.2f} s")
+            row.ok.append(ran == 1 and wall <= session + 2.5)
+            row.details.append(f"{ran} job run (both builds), its time {session:.2f} s")
         row.reference = f"wall − run time: {statistics.median(slack):.2f} s (≤ 2.5 s)"
+
+    def timings(self) -> dict[str, float]:
+        """How long each job ran, in its own process (the build's record)."""
+        path = self.repo / BUILD_DIR / ".coursekit-cache" / "timings.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
 
     def test(self) -> None:
         subprocess.run(["git", "checkout", "-q", "--", "."], cwd=self.repo, check=True)
