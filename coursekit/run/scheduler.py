@@ -57,6 +57,8 @@ class Scheduler(Executor):
         self.keep_messages = keep_messages
         self.messages: dict[str, dict] = {}
         self._process: subprocess.Popen | None = None
+        #: Whether the server was given a job (a server started ahead may not be).
+        self._given = False
         self._reader: threading.Thread | None = None
         self._stderr_reader: threading.Thread | None = None
 
@@ -97,7 +99,9 @@ class Scheduler(Executor):
         with contextlib.suppress(OSError):
             process.stdin.close()  # type: ignore[union-attr]
         try:
-            process.wait(timeout=1)
+            # A server that was never given a job (started ahead, for a page
+            # whose code had not changed) may still be importing: nothing to wait for.
+            process.wait(timeout=1 if self._given else 0)
         except subprocess.TimeoutExpired:
             process.terminate()
             try:
@@ -117,6 +121,7 @@ class Scheduler(Executor):
 
     # -- jobs ------------------------------------------------------------
     def _send(self, job: Job, folder: Path) -> None:
+        self._given = True
         line = json.dumps({**asdict(job), "folder": str(folder)})
         try:
             self._process.stdin.write(line + "\n")  # type: ignore[union-attr]
