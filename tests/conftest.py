@@ -93,7 +93,8 @@ def shared_folder() -> Path:
 
 
 def clean_copy(target: Path) -> Path:
-    """The repository's tracked and new files copied into ``target`` (never _build/)."""
+    """The repository's tracked and new files copied into ``target`` (never _build/,
+    and never examples/: the copy's is what its build writes)."""
     files = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
         cwd=ROOT,
@@ -101,6 +102,8 @@ def clean_copy(target: Path) -> Path:
         check=True,
     ).stdout.decode()
     for name in filter(None, files.split("\0")):  # never the generated figures
+        if name.startswith("examples/"):
+            continue
         source = ROOT / name
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
