@@ -170,11 +170,14 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         return
     from coursekit.tools.buildserver import stop_server
 
+    from coursekit.run.warm import stop_all
+
     folder = shared_folder()
     if (folder / "copy").exists():
         stop_server(folder / "copy")
     shutil.rmtree(folder, ignore_errors=True)
     stop_server(ROOT)
+    stop_all()  # the warm program servers' zygotes: nothing left running
 
 
 def site_record() -> dict:

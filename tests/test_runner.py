@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from coursekit.run.runner import Job
 from coursekit.run.scheduler import Scheduler
@@ -129,3 +132,47 @@ def test_a_job_claimed_by_a_live_build_is_awaited_and_a_dead_claim_taken_over(tm
     assert not cache.wait_for("k2")  # nobody else holds it, and it has no result
     cache.release("k1")
     assert not (tmp_path / "claims" / "k1").exists()
+
+
+# --- Warm starts (coursekit/run/warm.py) ----------------------------------------
+
+GRANDPARENT = (
+    "import os\n"
+    "server = os.getppid()\n"
+    "print(open(f'/proc/{server}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+)
+
+
+def test_program_servers_are_forked_from_one_warm_zygote(tmp_path):
+    """Two builds' servers are children of the same zygote, not of the build."""
+    zygotes = []
+    for n in range(2):
+        with Scheduler(1, ["numpy"]) as scheduler:
+            (outcome,) = scheduler.run([Job(f"gp{n}", GRANDPARENT, "gp.py")], tmp_path / f"r{n}")
+        assert outcome.ok, outcome.error
+        zygotes.append(int(outcome.stdout))
+    assert zygotes[0] == zygotes[1] != os.getpid()
+
+
+def test_a_killed_client_takes_its_server_and_programs_along(tmp_path):
+    """The connection is the server's lifeline: kill the scheduler's process
+    (the client), and the forked server kills its running program and ends."""
+    marker = tmp_path / "pid"
+    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+    scheduler = Scheduler(1, ["numpy"])
+    scheduler.submit(Job("sleeper", code, "sleeper.py", timeout=120), tmp_path / "run")
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    program = int(marker.read_text())
+    scheduler._process.kill()  # the build killed outright
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(program, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the program outlived its killed client")
+    scheduler.close()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from coursekit.run.executor import Executor, outcome_of
 from coursekit.run.runner import Job
+from coursekit.run.warm import SWITCH
 
 #: The folder that holds the coursekit package: the server imports it from there.
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
@@ -69,8 +70,11 @@ class Scheduler(Executor):
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [package_parent, os.environ.get("PYTHONPATH", "")])
         )
+        # A warm start (coursekit.run.warm): the server is forked from a process
+        # that imported the preload already, and stays for the next build.
+        module = "coursekit.run.server" if os.environ.get(SWITCH) == "0" else "coursekit.run.warm"
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "coursekit.run.server", str(self.workers), *self.preload],
+            [sys.executable, "-m", module, str(self.workers), *self.preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

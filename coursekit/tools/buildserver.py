@@ -45,12 +45,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from coursekit.config import BUILD_DIR
+from coursekit.run.warm import private_folder
 
 LOG_NAME = ".coursekit-buildserver.log"
 #: The modules the project's builds imported: what a server imports next time.
@@ -87,12 +87,8 @@ def fingerprint() -> str:
 def socket_path(project: Path) -> Path:
     """Where the project's server listens: a folder of this user's only (the
     server runs whatever a client asks), and short, as Unix sockets need."""
-    folder = Path(tempfile.gettempdir()) / f"coursekit-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
-        raise PermissionError(f"{folder} must belong to this user alone (mode 700)")
     name = hashlib.sha256(str(project).encode()).hexdigest()[:16]
-    return folder / f"{name}.sock"
+    return private_folder() / f"{name}.sock"
 
 
 def state_file(project: Path, name: str) -> Path:
