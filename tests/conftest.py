@@ -168,9 +168,8 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         _COLD.pop("build").result()
     if hasattr(session.config, "workerinput"):
         return
-    from coursekit.tools.buildserver import stop_server
-
     from coursekit.run.warm import stop_all
+    from coursekit.tools.buildserver import stop_server
 
     folder = shared_folder()
     if (folder / "copy").exists():
