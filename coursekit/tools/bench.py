@@ -293,7 +293,11 @@ class Project:
         return run([*self.MAKE, *targets], self.repo, env)
 
     def stop_server(self) -> None:
+        """No warm process left: the build server, and the program servers' zygotes."""
         subprocess.run([self.py, "-m", "coursekit.tools.buildserver", "--stop"], cwd=self.repo)
+        subprocess.run(
+            [self.py, "-m", "coursekit.run.warm", "--stop"], cwd=self.repo, capture_output=True
+        )
 
     def clean(self) -> None:
         self.stop_server()
