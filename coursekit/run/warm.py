@@ -286,6 +286,12 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--zygote"]:
         zygote(Path(argv[1]), argv[2], argv[3:])
         return 0
+    if argv[:1] == ["--early"]:  # start the zygote of these modules, and return
+        path = private_folder() / f"programs-{zygote_key(argv[1:])}.sock"
+        conn = _connect(path) or _start_and_connect(path, zygote_key(argv[1:]), argv[1:])
+        if conn is not None:
+            conn.close()
+        return 0
     if argv == ["--stop"]:
         print(f"{stop_all()} zygote(s) stopped")
         return 0

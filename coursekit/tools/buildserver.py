@@ -50,6 +50,7 @@ import time
 from pathlib import Path
 
 from coursekit.config import BUILD_DIR
+from coursekit.run.scheduler import start_zygote_early
 from coursekit.run.warm import private_folder
 
 LOG_NAME = ".coursekit-buildserver.log"
@@ -295,6 +296,8 @@ def preload(project: Path) -> list[str]:
     if conf.is_file():
         settings = runpy.run_path(str(conf))
         names += list(settings.get("extensions", []))
+        if "coursekit" in names:  # the programs' warm zygote imports beside us
+            start_zygote_early(list(settings.get("coursekit_preload", [])))
         theme = settings.get("html_theme")
         if isinstance(theme, str):
             names.append(theme)
