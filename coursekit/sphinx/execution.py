@@ -479,7 +479,7 @@ class BuildExecution:
         to read had programs (an edit of its code runs it: the server's imports,
         torch's, then overlap the reading instead of following it)."""
         programs = state(env).data["programs"]
-        if execution_enabled(app) and any(programs.get(name) for name in docnames):
+        if runs_programs(app) and any(programs.get(name) for name in docnames):
             self._guarded(app, lambda executor: executor.warm_up())
 
     def page_read(self, app: Sphinx, doctree: nodes.document) -> None:

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursekit.config import BUILD_DIR, DECK_BUILDERS, DECK_DIR, SUMMARY_PATTERN, TEXT_BUILDER
+from coursekit.run.warm import SWITCH as WARM_SWITCH
 from coursekit.tools.synthetic import write_course
 
 #: The project's layout, as its Makefile has it: sources in docs/, ``-c .``.
@@ -356,6 +357,8 @@ class Project:
                 cwd=self.repo,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                # No program will run: the build server starts no programs' zygote.
+                env={**os.environ, WARM_SWITCH: "0"},
             )
             for builder, out in outputs
         ]
