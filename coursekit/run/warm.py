@@ -117,6 +117,8 @@ def _start_and_connect(path: Path, key: str, argv: list[str]) -> socket.socket |
         if conn is not None:
             return conn
         with open(path.with_suffix(".log"), "ab") as log:
+            log.write(f"started by {os.getpid()} {sys.argv[1:3]}\n".encode())
+            log.flush()
             subprocess.Popen(
                 [sys.executable, "-m", "coursekit.run.warm", "--zygote", str(path), key, *argv],
                 stdin=subprocess.DEVNULL,
@@ -161,6 +163,8 @@ def zygote(path: Path, key: str, argv: list[str]) -> None:
 
     problems = preload(argv[1:])
     print(f"{time.strftime('%H:%M:%S')} zygote {os.getpid()} ready; {problems}", flush=True)
+    if path.exists():
+        print("replacing a socket", flush=True)
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
@@ -173,8 +177,10 @@ def zygote(path: Path, key: str, argv: list[str]) -> None:
             _reap()
             try:
                 if path.stat().st_ino != identity:
-                    return  # another zygote took the socket
+                    print("leaving: another zygote took the socket", flush=True)
+                    return
             except FileNotFoundError:
+                print("leaving: the socket was removed", flush=True)
                 return
             try:
                 conn, _ = listener.accept()
@@ -191,10 +197,15 @@ def zygote(path: Path, key: str, argv: list[str]) -> None:
                         os.close(fd)
                     with contextlib.suppress(OSError):
                         conn.sendall(b'{"stale": true}\n')
+                    why = "asked to stop" if request.get("stop") else "a client of another key"
+                    print(f"leaving: {why}", flush=True)
                     return
                 if os.fork() == 0:
-                    listener.close()
-                    _serve(conn, request, fds)
+                    try:  # the child never comes back into this loop
+                        listener.close()
+                        _serve(conn, request, fds)
+                    finally:
+                        os._exit(1)
                 for fd in fds:
                     os.close(fd)
     finally:
@@ -249,6 +260,9 @@ def _serve(conn: socket.socket, request: dict, fds: list[int]) -> None:
 
         traceback.print_exc()
     finally:
+        # The client leaves once it has the status, and the lifeline then sends
+        # SIGTERM: from here that signal ends the process, it raises nothing.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         with contextlib.suppress(OSError):
             sys.stdout.flush()
             sys.stderr.flush()

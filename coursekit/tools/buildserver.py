@@ -404,8 +404,11 @@ def serve(path: Path, mark: str) -> None:
                     path.unlink(missing_ok=True)
                     return
                 if os.fork() == 0:
-                    listener.close()
-                    _child(conn, request, fds, modules)
+                    try:  # the child never comes back into this loop
+                        listener.close()
+                        _child(conn, request, fds, modules)
+                    finally:
+                        os._exit(1)
                 for fd in fds:
                     os.close(fd)
     finally:
