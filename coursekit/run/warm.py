@@ -25,37 +25,26 @@ This module knows nothing of Sphinx.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
+
+from coursekit.run import forkserver
+from coursekit.run.forkserver import private_folder
 
 #: The variable that turns warm starts off (``0``).
 SWITCH = "COURSEKIT_WARM_PROGRAMS"
 #: A zygote with no server to start for this long leaves.
 IDLE_SECONDS = 900
-#: How long a client waits for the zygote it started.
-START_SECONDS = 120
 #: What the programs' environment depends on at import time.
 IMPORT_TIME_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND", "PYTHONPATH")
 RUNNER = Path(__file__).resolve().parent
-
-
-def private_folder() -> Path:
-    """A folder of this user's only, for sockets: what connects to them runs code."""
-    folder = Path(tempfile.gettempdir()) / f"coursekit-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
-        raise PermissionError(f"{folder} must belong to this user alone (mode 700)")
-    return folder
 
 
 def zygote_key(argv: list[str]) -> str:
@@ -70,14 +59,14 @@ def zygote_key(argv: list[str]) -> str:
     return digest.hexdigest()[:24]
 
 
-def _line(conn: socket.socket) -> dict | None:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = conn.recv(4096)
-        if not chunk:
-            return None
-        data += chunk
-    return json.loads(data)
+def _socket(key: str) -> Path:
+    return private_folder() / f"programs-{key}.sock"
+
+
+def _start_and_connect(key: str, argv: list[str]) -> socket.socket | None:
+    path = _socket(key)
+    command = [sys.executable, "-m", "coursekit.run.warm", "--zygote", str(path), key, *argv]
+    return forkserver.start_and_connect(path, command, path.with_suffix(".log"))
 
 
 # --- The client: the scheduler's "server" process --------------------------------
@@ -85,74 +74,26 @@ def _line(conn: socket.socket) -> dict | None:
 
 def client(argv: list[str]) -> int:
     key = zygote_key(argv)
-    path = private_folder() / f"programs-{key}.sock"
     for _attempt in range(3):
-        conn = _connect(path) or _start_and_connect(path, key, argv)
+        conn = forkserver.connect(_socket(key)) or _start_and_connect(key, argv)
         if conn is None:
             break
         with conn:
-            status = _hand_over(conn, argv)
-        if status is not None:
-            return status
+            # Our streams go to the forked server; None: this zygote left, ask another.
+            request = {"key": key, "argv": argv, "env": dict(os.environ)}
+            if forkserver.hand_over(conn, request, [0, 1, 2]) is None:
+                continue
+            # From here the server runs: this process only waits (its death is
+            # the server's signal to stop, through the connection).
+            try:
+                done = forkserver.read_line(conn)
+            except OSError:
+                done = None
+            return 1 if done is None else int(done["status"])
     # No zygote: be the server ourselves.
     from coursekit.run.server import main
 
     return main(argv)
-
-
-def _connect(path: Path) -> socket.socket | None:
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        conn.connect(str(path))
-    except OSError:
-        conn.close()
-        return None
-    return conn
-
-
-def _start_and_connect(path: Path, key: str, argv: list[str]) -> socket.socket | None:
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        conn = _connect(path)
-        if conn is not None:
-            return conn
-        with open(path.with_suffix(".log"), "ab") as log:
-            log.write(f"started by {os.getpid()} {sys.argv[1:3]}\n".encode())
-            log.flush()
-            subprocess.Popen(
-                [sys.executable, "-m", "coursekit.run.warm", "--zygote", str(path), key, *argv],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                close_fds=True,
-            )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            conn = _connect(path)
-            if conn is not None:
-                return conn
-    return None
-
-
-def _hand_over(conn: socket.socket, argv: list[str]) -> int | None:
-    """Give the zygote our streams; the server's exit status, or None (ask another)."""
-    request = {"key": zygote_key(argv), "argv": argv, "env": dict(os.environ)}
-    try:
-        socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
-        hello = _line(conn)
-    except OSError:
-        return None
-    if hello is None or "pid" not in hello:
-        return None
-    # From here the server runs: this process only waits (its death is the
-    # server's signal to stop, through the connection).
-    try:
-        done = _line(conn)
-    except OSError:
-        done = None
-    return 1 if done is None else int(done["status"])
 
 
 # --- The zygote -------------------------------------------------------------------
@@ -163,71 +104,7 @@ def zygote(path: Path, key: str, argv: list[str]) -> None:
 
     problems = preload(argv[1:])
     print(f"{time.strftime('%H:%M:%S')} zygote {os.getpid()} ready; {problems}", flush=True)
-    if path.exists():
-        print("replacing a socket", flush=True)
-    path.unlink(missing_ok=True)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    listener.listen(16)
-    listener.settimeout(0.5)
-    identity = path.stat().st_ino
-    last = time.monotonic()
-    try:
-        while time.monotonic() - last < IDLE_SECONDS:
-            _reap()
-            try:
-                if path.stat().st_ino != identity:
-                    print("leaving: another zygote took the socket", flush=True)
-                    return
-            except FileNotFoundError:
-                print("leaving: the socket was removed", flush=True)
-                return
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            last = time.monotonic()
-            with conn:
-                received = _receive(conn)
-                if received is None:
-                    continue
-                request, fds = received
-                if request.get("stop") or request.get("key") != key:
-                    for fd in fds:
-                        os.close(fd)
-                    with contextlib.suppress(OSError):
-                        conn.sendall(b'{"stale": true}\n')
-                    why = "asked to stop" if request.get("stop") else "a client of another key"
-                    print(f"leaving: {why}", flush=True)
-                    return
-                if os.fork() == 0:
-                    try:  # the child never comes back into this loop
-                        listener.close()
-                        _serve(conn, request, fds)
-                    finally:
-                        os._exit(1)
-                for fd in fds:
-                    os.close(fd)
-    finally:
-        listener.close()
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_ino == identity:
-                path.unlink()
-
-
-def _receive(conn: socket.socket) -> tuple[dict, list[int]] | None:
-    conn.settimeout(10)
-    data, fds = b"", []
-    try:
-        while not data.endswith(b"\n"):
-            chunk, new_fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 4)
-            fds += new_fds
-            if not chunk:
-                return None
-            data += chunk
-    except OSError:
-        return None
-    return json.loads(data), fds
+    forkserver.serve(path, key, _serve, IDLE_SECONDS)
 
 
 def _serve(conn: socket.socket, request: dict, fds: list[int]) -> None:
@@ -270,30 +147,9 @@ def _serve(conn: socket.socket, request: dict, fds: list[int]) -> None:
         os._exit(status)
 
 
-def _reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
 def stop_all() -> int:
     """Ask every zygote of this user to leave; how many did."""
-    stopped = 0
-    for path in private_folder().glob("programs-*.sock"):
-        conn = _connect(path)
-        if conn is None:
-            continue
-        with conn:
-            socket.send_fds(conn, [b'{"stop": true}\n'], [])
-            with contextlib.suppress(OSError):
-                conn.settimeout(10)
-                if _line(conn) is not None:
-                    stopped += 1
-    return stopped
+    return sum(forkserver.stop(path) for path in private_folder().glob("programs-*.sock"))
 
 
 def main(argv: list[str]) -> int:
@@ -301,8 +157,8 @@ def main(argv: list[str]) -> int:
         zygote(Path(argv[1]), argv[2], argv[3:])
         return 0
     if argv[:1] == ["--early"]:  # start the zygote of these modules, and return
-        path = private_folder() / f"programs-{zygote_key(argv[1:])}.sock"
-        conn = _connect(path) or _start_and_connect(path, zygote_key(argv[1:]), argv[1:])
+        key = zygote_key(argv[1:])
+        conn = forkserver.connect(_socket(key)) or _start_and_connect(key, argv[1:])
         if conn is not None:
             conn.close()
         return 0

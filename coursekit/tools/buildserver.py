@@ -35,7 +35,6 @@ Usage: python -m coursekit.tools.buildserver [sphinx-build arguments]
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import importlib
 import json
@@ -43,15 +42,15 @@ import os
 import runpy
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 from coursekit.config import BUILD_DIR
+from coursekit.run import forkserver
+from coursekit.run.forkserver import private_folder
 from coursekit.run.scheduler import start_zygote_early
-from coursekit.run.warm import private_folder
 
 LOG_NAME = ".coursekit-buildserver.log"
 #: The modules the project's builds imported: what a server imports next time.
@@ -102,57 +101,14 @@ def state_file(project: Path, name: str) -> Path:
 # --- The client -----------------------------------------------------------------
 
 
-def _receive_line(conn: socket.socket, timeout: float | None) -> dict | None:
-    """One JSON line from the server, or None if it closed the connection."""
-    conn.settimeout(timeout)
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = conn.recv(4096)
-        if not chunk:
-            return None
-        data += chunk
-    return json.loads(data)
-
-
-def _connect(path: Path) -> socket.socket | None:
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        conn.connect(str(path))
-    except OSError:
-        conn.close()
-        return None
-    return conn
-
-
-def _start_server(project: Path, print_: str) -> None:
-    """Start a server for ``project``, detached from this command's session."""
-    path = socket_path(project)
-    log = open(state_file(project, LOG_NAME), "ab")  # noqa: SIM115 (handed to the child)
-    subprocess.Popen(
-        [sys.executable, "-m", "coursekit.tools.buildserver", "--serve", str(path), print_],
-        cwd=project,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-        close_fds=True,
-    )
-    log.close()
-
-
 def _ask(conn: socket.socket, argv: list[str], mark: str) -> int | None:
     """Hand one build to the server; its exit status, or None if the server is
     not the right one (it then exits, and another must be started)."""
-    request = {"fingerprint": mark, "cwd": os.getcwd(), "argv": argv, "env": dict(os.environ)}
-    payload = json.dumps(request).encode() + b"\n"
+    request = {"key": mark, "cwd": os.getcwd(), "argv": argv, "env": dict(os.environ)}
     sys.stdout.flush()
-    try:
-        socket.send_fds(conn, [payload], [sys.stdout.fileno(), sys.stderr.fileno()])
-        hello = _receive_line(conn, timeout=30)
-    except OSError:
+    hello = forkserver.hand_over(conn, request, [sys.stdout.fileno(), sys.stderr.fileno()])
+    if hello is None:
         return None  # a server leaving (stale, or replaced) before it took the build
-    if hello is None or "pid" not in hello:
-        return None
     child = hello["pid"]
 
     def forward(signum, _frame):
@@ -163,7 +119,7 @@ def _ask(conn: socket.socket, argv: list[str], mark: str) -> int | None:
         signal.signal(signum, forward)
     while True:
         try:
-            done = _receive_line(conn, timeout=None)
+            done = forkserver.read_line(conn)
             break
         except InterruptedError:
             continue
@@ -187,8 +143,11 @@ def run_build(argv: list[str], project: Path | None = None) -> int:
     if os.environ.get(SWITCH, "1") == "0":
         return _run_here(argv)
     mark = fingerprint()
+    command = [sys.executable, "-m", "coursekit.tools.buildserver", "--serve", str(path), mark]
     for _attempt in range(3):  # a stale server leaves; the next attempt starts one
-        conn = _connect(path) or _start_and_connect(project, mark)
+        conn = forkserver.connect(path) or forkserver.start_and_connect(
+            path, command, state_file(project, LOG_NAME), cwd=project, wait=START_SECONDS
+        )
         if conn is None:
             print(
                 f"coursekit: the build server did not start (see {state_file(project, LOG_NAME)}); "
@@ -202,24 +161,6 @@ def run_build(argv: list[str], project: Path | None = None) -> int:
             return status
         time.sleep(0.05)
     return _run_here(argv)
-
-
-def _start_and_connect(project: Path, mark: str) -> socket.socket | None:
-    """Start the server and connect to it; one client starts it, the others wait."""
-    path = socket_path(project)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        conn = _connect(path)
-        if conn is not None:
-            return conn
-        _start_server(project, mark)
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            conn = _connect(path)
-            if conn is not None:
-                return conn
-    return None
 
 
 def _run_here(argv: list[str]) -> int:
@@ -338,18 +279,6 @@ def _child(conn: socket.socket, request: dict, fds: list[int], modules: Path) ->
             os._exit(status)
 
 
-def _receive_request(conn: socket.socket) -> tuple[dict, list[int]] | None:
-    conn.settimeout(10)
-    data, fds = b"", []
-    while not data.endswith(b"\n"):
-        chunk, new_fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 4)
-        fds += new_fds
-        if not chunk:
-            return None
-        data += chunk
-    return json.loads(data), fds
-
-
 def serve(path: Path, mark: str) -> None:
     """Import once, then fork a child per build until idle, stale or orphaned."""
     project = Path.cwd()
@@ -359,85 +288,30 @@ def serve(path: Path, mark: str) -> None:
         f"threads: {threading.active_count()}"
     )
     sys.stdout.flush()
-    path.unlink(missing_ok=True)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    listener.listen(16)
-    listener.settimeout(0.5)
-    identity = path.stat().st_ino
     modules = state_file(project, MODULES_NAME)
-    known = modules.stat().st_mtime_ns if modules.exists() else 0  # preloaded above
-    last = time.monotonic()
-    try:
-        while time.monotonic() - last < IDLE_SECONDS:
-            _reap()
-            try:
-                if path.stat().st_ino != identity:
-                    return  # another server took the socket
-            except FileNotFoundError:
-                return  # removed by hand
-            if not project.exists():
-                return  # the project is gone (a deleted copy)
-            # Import what the last builds needed that was not imported yet: the
-            # next fork starts with it (the builds running now have forked already).
-            with contextlib.suppress(FileNotFoundError):
-                if modules.stat().st_mtime_ns != known:
-                    known = modules.stat().st_mtime_ns
-                    import_all(learned_modules(modules))
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            last = time.monotonic()
-            with conn:
-                received = _receive_request(conn)
-                if received is None:
-                    continue
-                request, fds = received
-                if request.get("stop"):
-                    conn.sendall(b'{"stopped": true}\n')
-                    return
-                if request.get("fingerprint") != mark:
-                    for fd in fds:
-                        os.close(fd)
-                    conn.sendall(b'{"stale": true}\n')
-                    path.unlink(missing_ok=True)
-                    return
-                if os.fork() == 0:
-                    try:  # the child never comes back into this loop
-                        listener.close()
-                        _child(conn, request, fds, modules)
-                    finally:
-                        os._exit(1)
-                for fd in fds:
-                    os.close(fd)
-    finally:
-        listener.close()
-        try:
-            if path.stat().st_ino == identity:
-                path.unlink()
-        except FileNotFoundError:
-            pass
+    known = [modules.stat().st_mtime_ns if modules.exists() else 0]  # preloaded above
 
+    def learn() -> None:
+        # Import what the last builds needed that was not imported yet: the
+        # next fork starts with it (the builds running now have forked already).
+        with contextlib.suppress(FileNotFoundError):
+            if modules.stat().st_mtime_ns != known[0]:
+                known[0] = modules.stat().st_mtime_ns
+                import_all(learned_modules(modules))
 
-def _reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
+    forkserver.serve(
+        path,
+        mark,
+        lambda conn, request, fds: _child(conn, request, fds, modules),
+        IDLE_SECONDS,
+        still_wanted=project.exists,  # a deleted copy's server leaves
+        between=learn,
+    )
 
 
 def stop_server(project: Path) -> bool:
     """Ask the project's server, if one runs, to leave now; whether one did."""
-    conn = _connect(socket_path(project.resolve()))
-    if conn is None:
-        return False
-    with conn:
-        socket.send_fds(conn, [b'{"stop": true}\n'], [])
-        return _receive_line(conn, timeout=10) is not None
+    return forkserver.stop(socket_path(project.resolve()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from coursekit.config import BUILD_DIR, SUMMARY_PATTERN
+from coursekit.tools.synthetic import block_code
 
 CONF = """\
 extensions = ["sphinx_revealjs", "coursekit"]
@@ -40,23 +41,8 @@ SUMMARY = re.compile(SUMMARY_PATTERN)
 
 def block(page: int, number: int) -> list[str]:
     """Block ``number`` of page ``page``: it uses what the block before it defined."""
-    if number == 1:
-        code = [
-            "import torch",
-            f"torch.manual_seed({page})",
-            "w1 = torch.randn(64, 64)",
-            "print(round(float(w1.std()), 3))",
-        ]
-    else:
-        prev = f"w{number - 1}"
-        code = [
-            f"w{number} = torch.tanh({prev} @ {prev}.T / 64)",
-            "for _ in range(200):",
-            f"    w{number} = torch.tanh(w{number} @ w{number} / 8)",
-            f"print(round(float(w{number}.mean()), 4))",
-        ]
     return [f"Étape {number} de la page {page} :", "", ".. code-block:: python", ""] + [
-        f"   {line}" for line in code
+        f"   {line}" for line in block_code(page, number)
     ]
 
 

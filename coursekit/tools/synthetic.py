@@ -42,24 +42,28 @@ PROSE = (
 )
 
 
-def block(page: int, number: int) -> list[str]:
-    """Block ``number`` of page ``page``: it uses what the block before it defined."""
+def block_code(page: int, number: int) -> list[str]:
+    """The code of block ``number`` of page ``page``: it uses what the block
+    before it defined (shared with :mod:`coursekit.tools.sessionbench`)."""
     if number == 1:
-        code = [
+        return [
             "import torch",
             f"torch.manual_seed({page})",
             "w1 = torch.randn(64, 64)",
             "print(round(float(w1.std()), 3))",
         ]
-    else:
-        prev = f"w{number - 1}"
-        code = [
-            f"w{number} = torch.tanh({prev} @ {prev}.T / 64)",
-            "for _ in range(200):",
-            f"    w{number} = torch.tanh(w{number} @ w{number} / 8)",
-            f"print(round(float(w{number}.mean()), 4))",
-        ]
-    return [".. code-block:: python", "", *(f"   {line}" for line in code), ""]
+    prev = f"w{number - 1}"
+    return [
+        f"w{number} = torch.tanh({prev} @ {prev}.T / 64)",
+        "for _ in range(200):",
+        f"    w{number} = torch.tanh(w{number} @ w{number} / 8)",
+        f"print(round(float(w{number}.mean()), 4))",
+    ]
+
+
+def block(page: int, number: int) -> list[str]:
+    """Block ``number`` of page ``page`` as a ``code-block`` directive."""
+    return [".. code-block:: python", "", *(f"   {line}" for line in block_code(page, number)), ""]
 
 
 def page_text(page: int, slides: int, blocks: int) -> str:
