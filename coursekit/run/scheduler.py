@@ -42,8 +42,10 @@ PROGRAM_ENVIRONMENT = {
 def program_environment() -> dict[str, str]:
     """The program server's environment: this one, one thread, no display, coursekit importable."""
     env = {**os.environ, **PROGRAM_ENVIRONMENT}
+    # First, once: a process started with this environment computes the same one.
+    others = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(PACKAGE_PARENT), os.environ.get("PYTHONPATH", "")])
+        [str(PACKAGE_PARENT), *(p for p in others if p and p != str(PACKAGE_PARENT))]
     )
     return env
 

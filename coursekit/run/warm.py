@@ -73,27 +73,42 @@ def _start_and_connect(key: str, argv: list[str]) -> socket.socket | None:
 
 
 def client(argv: list[str]) -> int:
+    status = run_in_zygote(argv, {"argv": argv})
+    if status is not None:
+        return status
+    # No zygote: be the server ourselves.
+    from coursekit.run.server import main
+
+    return main(argv)
+
+
+def run_in_zygote(argv: list[str], request: dict, on_start=None) -> int | None:
+    """Have the zygote of ``argv``'s modules fork a child for ``request``, on our
+    standard streams, and wait for it: its exit status, or None if no zygote
+    could be had. ``on_start(pid)`` is called once the child runs. The zygote's
+    key is this process's: its environment must be the programs' (import time).
+    """
     key = zygote_key(argv)
     for _attempt in range(3):
         conn = forkserver.connect(_socket(key)) or _start_and_connect(key, argv)
         if conn is None:
-            break
+            return None
         with conn:
-            # Our streams go to the forked server; None: this zygote left, ask another.
-            request = {"key": key, "argv": argv, "env": dict(os.environ)}
-            if forkserver.hand_over(conn, request, [0, 1, 2]) is None:
+            # Our streams go to the forked child; None: this zygote left, ask another.
+            full = {"env": dict(os.environ), "cwd": os.getcwd(), **request, "key": key}
+            hello = forkserver.hand_over(conn, full, [0, 1, 2])
+            if hello is None:
                 continue
-            # From here the server runs: this process only waits (its death is
-            # the server's signal to stop, through the connection).
+            if on_start is not None:
+                on_start(hello["pid"])
+            # From here the child runs: this process only waits (its death is
+            # the child's signal to stop, through the connection).
             try:
                 done = forkserver.read_line(conn)
             except OSError:
                 done = None
             return 1 if done is None else int(done["status"])
-    # No zygote: be the server ourselves.
-    from coursekit.run.server import main
-
-    return main(argv)
+    return None
 
 
 # --- The zygote -------------------------------------------------------------------
@@ -108,7 +123,8 @@ def zygote(path: Path, key: str, argv: list[str]) -> None:
 
 
 def _serve(conn: socket.socket, request: dict, fds: list[int]) -> None:
-    """In the forked child: be the program server on the client's streams."""
+    """In the forked child: be the program server (or, ``"kind": "kernel"``, a
+    notebook's Jupyter kernel) on the client's streams, in its folder."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     status = 1
     try:
@@ -118,6 +134,7 @@ def _serve(conn: socket.socket, request: dict, fds: list[int]) -> None:
             os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
+        os.chdir(request["cwd"])
         conn.settimeout(None)
         conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
 
@@ -127,8 +144,10 @@ def _serve(conn: socket.socket, request: dict, fds: list[int]) -> None:
             os.kill(os.getpid(), signal.SIGTERM)
 
         threading.Thread(target=lifeline, daemon=True).start()
-        from coursekit.run.server import main
-
+        if request.get("kind") == "kernel":
+            from coursekit.run.ipkernel import run_kernel as main
+        else:
+            from coursekit.run.server import main
         status = main(request["argv"])
     except SystemExit as leave:
         status = leave.code if isinstance(leave.code, int) else 0

@@ -6,6 +6,10 @@ strict build; the build gives the kernel its own IPython directory (under the
 build folder, never the user's ``~/.ipython``) whose kernel configuration logs
 errors only, and the programs' one thread per process (they run beside it).
 
+The kernel is warm: the build's kernel spec for ``python3`` (first in
+``JUPYTER_PATH``) starts it as a fork of the programs' zygote, which imported
+the course's ``coursekit_preload`` once (:mod:`coursekit.run.kernel`).
+
 The text and the deck share one notebook cache, and a notebook is executed by
 one build at a time: the build that reads it first holds a lock from
 ``source-read`` to ``doctree-read`` (myst-nb executes it while parsing it);
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coursekit.config import DECK_BUILDERS
+from coursekit.run.kernel import write_kernel_spec
 from coursekit.run.scheduler import PROGRAM_ENVIRONMENT
 
 if TYPE_CHECKING:
@@ -47,9 +52,14 @@ c.IPKernelApp.log_level = "ERROR"
 
 
 def isolate_kernel_profile(app: Sphinx, config: Config) -> None:
-    """Point the build's kernels at a profile of their own."""
+    """Point the build's kernels at a profile of their own, and at the warm kernel."""
     if "myst_nb" not in config.extensions:
         return
+    jupyter_dir = Path(app.doctreedir).parent / ".jupyter"
+    write_kernel_spec(jupyter_dir, config.coursekit_preload)
+    paths = os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
+    others = [p for p in paths if p and p != str(jupyter_dir)]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(jupyter_dir), *others])
     ipython_dir = Path(app.doctreedir).parent / ".ipython"
     profile = ipython_dir / "profile_default"
     profile.mkdir(parents=True, exist_ok=True)

@@ -71,7 +71,9 @@ NOT_PLAIN = re.compile(r"^(\.\.|[-*+•|:>]\s|#\.|\d+[.)]\s|[=\-~^\"'`#*+_.:<>]{
 #: the tools never import Sphinx. Programs are cells: a notebook's code cells,
 #: a session script's ``# %%`` cells, a whole program; a cell that does not
 #: compile (an exercise) is left out and one that raises ends its program, as
-#: the build does. Figure scripts get the PNG path they are given.
+#: the build does. Figure scripts get the PNG path they are given. The figures
+#: a program shows are its output: each is drawn to a PNG (in memory) when it
+#: is shown and when its cell ends, as the build draws them (100 dpi).
 FLOOR_SCRIPT = r"""
 import contextlib, importlib, io, json, os, runpy, sys, tempfile, time
 from coursekit.config import default
@@ -82,7 +84,11 @@ import jupytext
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-plt.show = lambda *a, **k: plt.close("all")
+def show(*args, **kwargs):
+    for number in plt.get_fignums():
+        plt.figure(number).savefig(io.BytesIO(), format="png", dpi=100)
+    plt.close("all")
+plt.show = show
 programs = []
 for path in sys.argv[2:]:
     figure = "/images/" in path
@@ -109,7 +115,8 @@ for figure, cells in programs:
                 exec(code, namespace)
             except Exception:
                 break
-    plt.close("all")
+            finally:
+                show()
 print(json.dumps(time.perf_counter() - start))
 """
 

@@ -1,0 +1,40 @@
+"""The Jupyter kernel a notebook page runs in, in a child forked from the
+programs' zygote (its client is :mod:`coursekit.run.kernel`).
+
+An ordinary ipykernel on the connection file it is given. The zygote imported
+matplotlib and drew with Agg for the programs; a kernel shows figures inline,
+as any kernel does (unless ``MPLBACKEND`` says otherwise): the backend is
+switched once the kernel's shell exists, as at a fresh kernel's first figure.
+
+This module knows nothing of Sphinx.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+INLINE = "module://matplotlib_inline.backend_inline"
+
+
+def run_kernel(argv: list[str]) -> int:
+    """In the zygote's forked child: be the kernel of connection file ``argv[0]``,
+    with the kernel options that follow."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from ipykernel.kernelapp import IPKernelApp
+
+    # As in a fresh kernel, where ipykernel sets MPLBACKEND before matplotlib is
+    # imported (the zygote drew with Agg).
+    backend = os.environ.setdefault("MPLBACKEND", INLINE)
+    options = ["-f", argv[0], *argv[1:]]
+    sys.argv = [sys.executable, "-m", "ipykernel_launcher", *options]
+    app = IPKernelApp.instance()
+    app.initialize(options)
+    # Once the kernel's shell exists, as at a fresh kernel's first figure:
+    # matplotlib-inline, imported as the backend, hooks itself to the shell
+    # (each cell's figures are shown under it, as PNG).
+    matplotlib.rcParams["backend"] = backend
+    plt.switch_backend(backend)
+    app.start()
+    return 0

@@ -1,0 +1,137 @@
+"""The notebook pages' warm kernel (coursekit/run/kernel.py): an ordinary
+ipykernel, forked from the programs' zygote, started through the kernel spec
+the build writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+import nbformat
+import pytest
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+
+from coursekit.run.kernel import KERNEL_NAME, write_kernel_spec
+from coursekit.run.runner import Job
+from coursekit.run.scheduler import Scheduler
+from coursekit.run.warm import SWITCH
+
+PRELOAD = ["numpy"]
+
+ZYGOTE_OF_THE_PROGRAMS = (
+    "import os\n"
+    "server = os.getppid()\n"
+    "print(open(f'/proc/{server}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+)
+
+
+@pytest.fixture
+def warm_spec(tmp_path, monkeypatch):
+    """JUPYTER_PATH finds the warm ``python3`` spec first, as in a build."""
+    data = tmp_path / "jupyter"
+    write_kernel_spec(data, PRELOAD)
+    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    return data
+
+
+def execute(cells: list[str], folder) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3"}
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in cells]
+    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def text_of(cell) -> str:
+    return "".join(
+        output.get("text", "") or output.get("data", {}).get("text/plain", "")
+        for output in cell.outputs
+    )
+
+
+def test_the_kernel_is_a_child_of_the_programs_zygote_and_behaves_as_jupyter(warm_spec, tmp_path):
+    with Scheduler(1, PRELOAD) as scheduler:
+        (outcome,) = scheduler.run([Job("z", ZYGOTE_OF_THE_PROGRAMS, "z.py")], tmp_path / "run")
+    assert outcome.ok, outcome.error
+    zygote = int(outcome.stdout)
+    nb = execute(
+        [
+            # Preloaded before the first cell: the fork of a warm process.
+            "import os, sys\nprint(os.getppid(), 'numpy' in sys.modules)",
+            "print(os.getcwd())",
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2, 1])\nplt.show()",
+            "6 * 7",
+        ],
+        tmp_path,
+    )
+    assert text_of(nb.cells[0]) == f"{zygote} True\n"
+    assert text_of(nb.cells[1]) == f"{tmp_path}\n"  # the notebook's folder, as myst-nb asks
+    # Inline figures, as in any kernel (the zygote's programs draw with Agg).
+    assert [o.output_type for o in nb.cells[2].outputs] == ["display_data"]
+    assert "image/png" in nb.cells[2].outputs[0].data
+    assert nb.cells[3].outputs[0].data["text/plain"] == "42"
+
+
+@contextlib.contextmanager
+def started_kernel(folder):
+    """A kernel started as nbclient starts it: (its manager, a client)."""
+    manager = KernelManager(kernel_name=KERNEL_NAME)
+    manager.start_kernel(cwd=str(folder))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def test_an_interrupt_reaches_the_kernel_and_a_killed_client_takes_it_along(warm_spec, tmp_path):
+    with started_kernel(tmp_path) as (manager, client):
+        kernel = kernel_pid(client)
+        assert kernel != manager.provisioner.pid  # the kernel is not the process started
+        client.execute("import time\ntime.sleep(60)")
+        time.sleep(1)
+        manager.interrupt_kernel()
+        deadline = time.monotonic() + 20
+        status = None
+        while time.monotonic() < deadline and status is None:
+            message = client.get_shell_msg(timeout=20)
+            if message["msg_type"] == "execute_reply":
+                status = message["content"]
+        assert status is not None and status["ename"] == "KeyboardInterrupt"
+        os.kill(manager.provisioner.pid, signal.SIGKILL)  # the client dies outright
+        assert gone(kernel, 10), "the kernel outlived its client"
+
+
+def kernel_pid(client) -> int:
+    """The pid of the process that runs the cells."""
+    outputs: list[dict] = []
+    reply = client.execute_interactive(
+        "import os\nprint(os.getpid())", timeout=30, output_hook=outputs.append
+    )
+    assert reply["content"]["status"] == "ok"
+    return int(next(m["content"]["text"] for m in outputs if m["msg_type"] == "stream"))
+
+
+def gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_with_warm_starts_off_the_kernel_is_the_process_jupyter_started(
+    warm_spec, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(SWITCH, "0")
+    with started_kernel(tmp_path) as (manager, client):
+        assert kernel_pid(client) == manager.provisioner.pid
