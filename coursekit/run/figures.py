@@ -76,11 +76,17 @@ def draw_if_stale(script: Path, timeout: int, executor: Executor) -> tuple[bool,
         return True, draw(script, timeout, executor)
 
 
-#: What the child runs: the script as ``python SCRIPT PNG`` would.
+#: What the child runs: the script as ``python SCRIPT PNG`` would. The
+#: figures it leaves open are closed: its output is the PNG it saved (the
+#: runner would draw them again, as a cell's shown figures).
 RUN_SCRIPT = """\
 import runpy, sys
 sys.argv = [{script!r}, {png!r}]
-runpy.run_path({script!r}, run_name="__main__")
+try:
+    runpy.run_path({script!r}, run_name="__main__")
+finally:
+    import matplotlib.pyplot
+    matplotlib.pyplot.close("all")
 """
 
 #: Figures hold up the reading of their page: they go before every program.

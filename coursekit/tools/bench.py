@@ -71,9 +71,10 @@ NOT_PLAIN = re.compile(r"^(\.\.|[-*+•|:>]\s|#\.|\d+[.)]\s|[=\-~^\"'`#*+_.:<>]{
 #: the tools never import Sphinx. Programs are cells: a notebook's code cells,
 #: a session script's ``# %%`` cells, a whole program; a cell that does not
 #: compile (an exercise) is left out and one that raises ends its program, as
-#: the build does. Figure scripts get the PNG path they are given. The figures
-#: a program shows are its output: each is drawn to a PNG (in memory) when it
-#: is shown and when its cell ends, as the build draws them (100 dpi).
+#: the build does. Figure scripts get the PNG path they are given (their
+#: output, the figures they leave open are closed). The figures a program
+#: shows are its output: each is drawn to a PNG (in memory) when it is shown
+#: and when its cell ends, as the build draws them (100 dpi).
 FLOOR_SCRIPT = r"""
 import contextlib, importlib, io, json, os, runpy, sys, tempfile, time
 from coursekit.config import default
@@ -116,7 +117,7 @@ for figure, cells in programs:
             except Exception:
                 break
             finally:
-                show()
+                plt.close("all") if figure else show()
 print(json.dumps(time.perf_counter() - start))
 """
 
