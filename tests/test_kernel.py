@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import time
 
 import nbformat
 import pytest
+from conftest import copy_root, run_sphinx
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
@@ -135,3 +137,44 @@ def test_with_warm_starts_off_the_kernel_is_the_process_jupyter_started(
     monkeypatch.setenv(SWITCH, "0")
     with started_kernel(tmp_path) as (manager, client):
         assert kernel_pid(client) == manager.provisioner.pid
+
+
+# --- In a build (coursekit/sphinx/notebooks.py) -----------------------------------
+
+
+def runs_of(outdir) -> list[tuple[float, float, str, str]]:
+    """(start, end, parent's module, numpy preloaded) of each page's cell."""
+    found = []
+    for page in ("un", "deux"):
+        text = (outdir / f"{page}.html").read_text(encoding="utf-8")
+        match = re.search(rf"run {page} (\S+) (\S+) (\S+) (True|False)", text)
+        assert match, page
+        found.append((float(match[1]), float(match[2]), match[3], match[4]))
+    return found
+
+
+def test_a_build_executes_its_notebooks_side_by_side_in_warm_kernels(tmp_path):
+    srcdir = copy_root(tmp_path, "notebooks")
+    done = run_sphinx(srcdir, tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    (start1, end1, parent1, numpy1), (start2, end2, parent2, numpy2) = runs_of(tmp_path / "out")
+    # Forked from the programs' zygote, which imported the preload.
+    assert parent1 == parent2 == "coursekit.run.warm" and numpy1 == numpy2 == "True"
+    # Executed ahead of their reading, one per worker: the runs overlap.
+    assert max(start1, start2) < min(end1, end2)
+    # The reading found them in the cache: each ran once.
+    assert done.stdout.count("Using cached notebook") == 2, done.stdout
+
+
+def test_a_notebook_that_fails_is_reported_once_with_its_page(tmp_path):
+    srcdir = copy_root(tmp_path, "notebooks")
+    page = srcdir / "deux.md"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("time.sleep(1.5)", "raise ValueError('boum')"),
+        encoding="utf-8",
+    )
+    done = run_sphinx(srcdir, tmp_path / "out")
+    assert done.returncode != 0
+    failures = [line for line in done.stderr.splitlines() if "Executing notebook failed" in line]
+    # Once: the run ahead says nothing, the reading runs it again and reports.
+    assert len(failures) == 1 and "deux.md" in failures[0], done.stderr

@@ -30,6 +30,8 @@ This module knows nothing of Sphinx.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -69,6 +71,16 @@ def write_kernel_spec(data_dir: Path, preload: list[str] | tuple[str, ...]) -> P
     return target
 
 
+def die_with_the_build() -> None:
+    """Linux: end (and so end the kernel) when the process that started the
+    kernel dies: a killed build leaves no kernel behind (a forked kernel is not
+    the build's child, and ipykernel watches its parent only)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # it died already
+            os._exit(70)
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(
@@ -76,6 +88,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    die_with_the_build()
     connection_file = argv[0]
     preload = [a for a in argv[1:] if not a.startswith("-")]
     options = [a for a in argv[1:] if a.startswith("-")]

@@ -790,9 +790,7 @@ def setup_execution(app: Sphinx) -> None:
     app.connect("builder-inited", execution.warm_up)
     app.connect("env-before-read-docs", read_notebooks_last)
     app.connect("env-before-read-docs", execution.warm_up_for)
-    # Before the page's figures are drawn (figures.py, 400), which the reading
-    # waits for: the page's programs are queued meanwhile, and start as soon as
-    # a worker is free (figures go first), not once the figures are done.
-    app.connect("doctree-read", execution.page_read, priority=300)
+    # After Sphinx's metadata collector (the page's fields say how it runs).
+    app.connect("doctree-read", execution.page_read)
     app.connect("env-updated", execution.finish)
     app.connect("build-finished", execution.build_finished)

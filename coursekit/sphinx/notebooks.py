@@ -15,13 +15,23 @@ one build at a time: the build that reads it first holds a lock from
 ``source-read`` to ``doctree-read`` (myst-nb executes it while parsing it);
 the other waits, then finds it in the cache. The deck, built beside the text,
 never runs the notebook a second time.
+
+Notebooks are executed ahead of their reading (``env-before-read-docs``), side
+by side (one per worker), each under its lock, into that cache: myst-nb
+executes a notebook while it parses it, one page after the other, and the
+build reads notebooks last (after the chapters, whose programs then run
+meanwhile). A notebook whose run fails is left out of the cache: its reading
+runs it again, and myst-nb reports the failure as it always does.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
+import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,6 +130,26 @@ def executes_notebooks(app: Sphinx) -> bool:
     return config is not None and config.execution_mode in ("cache", "force", "auto")
 
 
+def notebook_cache(app: Sphinx) -> Path:
+    return Path(str(app.env.mystnb_config.execution_cache_path or ".jupyter_cache"))
+
+
+def notebook_lock(app: Sphinx, path: Path, wait: bool = True):
+    """The notebook's lock file, open and locked (closing it unlocks); None if
+    ``wait`` is false and another holds it."""
+    cache = notebook_cache(app)
+    locks = cache.parent / f"{cache.name}.locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    handle = open(locks / f"{name}.lock", "w")  # noqa: SIM115 (the caller closes it)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
 def one_build_runs_the_notebook(app: Sphinx, docname: str, source: list[str]) -> None:
     """``source-read``: wait until no other build executes this notebook, then hold it.
 
@@ -129,13 +159,82 @@ def one_build_runs_the_notebook(app: Sphinx, docname: str, source: list[str]) ->
     path = Path(app.env.doc2path(docname))
     if path.suffix not in (".md", ".ipynb") or not executes_notebooks(app):
         return
-    cache = Path(str(app.env.mystnb_config.execution_cache_path or ".jupyter_cache"))
-    locks = cache.parent / f"{cache.name}.locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
-    handle = open(locks / f"{name}.lock", "w")  # noqa: SIM115 (held until doctree-read)
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    _HELD[docname] = handle
+    _HELD[docname] = notebook_lock(app, path)
+
+
+class _Quiet(logging.LoggerAdapter):
+    """myst-nb's logger, saying nothing: the page's reading reports what matters."""
+
+    def __init__(self) -> None:
+        quiet = logging.getLogger("coursekit.notebooks.ahead")
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
+        super().__init__(quiet, {})
+
+    def process(self, msg, kwargs):
+        kwargs.pop("subtype", None)
+        kwargs.pop("line", None)
+        return msg, kwargs
+
+
+def execute_into_cache(app: Sphinx, path: Path, lock) -> None:
+    """Execute the notebook page ``path`` into the notebook cache, with the
+    notebook and the settings myst-nb's parser makes of it (nothing if it is
+    cached already); then release its ``lock``, held until then."""
+    from myst_nb.core.execute import create_client
+    from myst_nb.core.nb_to_tokens import nb_node_to_dict
+    from myst_nb.core.read import create_nb_reader
+
+    env = app.env
+    try:
+        text = path.read_text(encoding="utf-8")
+        nb_config = env.mystnb_config
+        reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
+        if reader is None:
+            return  # plain Markdown, not a notebook
+        notebook = reader.read(text)
+        # As myst-nb's parser does: kernel aliases, then the notebook's own settings.
+        kernel = notebook.metadata.get("kernelspec", {}).get("name")
+        for pattern, alias in (nb_config.kernel_rgx_aliases or {}).items():
+            if kernel is not None and re.fullmatch(pattern, kernel):
+                notebook.metadata["kernelspec"]["name"] = alias
+                break
+        if nb_config.metadata_key in notebook.metadata:
+            overrides = nb_node_to_dict(notebook.metadata[nb_config.metadata_key])
+            overrides.pop("output_folder", None)
+            nb_config = nb_config.copy(**overrides)
+        with create_client(notebook, str(path), nb_config, _Quiet(), reader.read_fmt):
+            pass  # entering executes it into the cache, or finds it there
+    except Exception:
+        pass  # not cached: the page's reading runs it again, and reports why
+    finally:
+        lock.close()
+
+
+def execute_notebooks_ahead(app: Sphinx, env, docnames: list[str]) -> None:
+    """``env-before-read-docs``: start executing the notebook pages to read, side
+    by side, into the cache their reading then finds them in."""
+    if not executes_notebooks(app) or env.mystnb_config.execution_mode != "cache":
+        return
+    paths = [Path(env.doc2path(name)) for name in docnames]
+    paths = [path for path in paths if path.suffix in (".md", ".ipynb")]
+    # Locked here, before any page is read: the reading waits for the run. A
+    # notebook the other build (text or deck) is running is left to it.
+    locked = [(path, notebook_lock(app, path, wait=False)) for path in paths]
+    locked = [(path, lock) for path, lock in locked if lock is not None]
+    if not locked:
+        return
+    # The cache's database, made once (under a lock: the text and the deck start
+    # together), before runs side by side would each try to make its tables.
+    from jupyter_cache import get_cache
+
+    with notebook_lock(app, notebook_cache(app) / "database"):
+        get_cache(str(notebook_cache(app))).list_cache_records()
+    workers = min(len(locked), app.config.coursekit_workers or os.cpu_count() or 1)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coursekit-notebook")
+    for path, lock in locked:
+        pool.submit(execute_into_cache, app, path, lock)
+    pool.shutdown(wait=False)
 
 
 def release_notebook(app: Sphinx, doctree=None) -> None:
@@ -167,6 +266,7 @@ def notebook_css_before_pages(app: Sphinx, env) -> None:
 def setup_notebooks(app: Sphinx) -> None:
     """Prepare notebook execution."""
     app.connect("builder-inited", deck_runs_notebooks_apart, priority=600)
+    app.connect("env-before-read-docs", execute_notebooks_ahead, priority=700)
     app.connect("source-read", one_build_runs_the_notebook)
     app.connect("doctree-read", release_notebook)
     app.connect("build-finished", lambda app, exception: release_notebook(app))
