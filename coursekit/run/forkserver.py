@@ -12,7 +12,8 @@ The protocol: the request is a JSON object with a ``key`` (what the server
 imported: a server with another key leaves, and the client starts another) or
 ``{"stop": true}``; the server answers ``{"stale": true}`` before leaving. A
 server also leaves after ``idle`` seconds without a request, when its socket is
-removed or taken by another, or when ``still_wanted()`` says so.
+removed or taken by another, or when ``still_wanted()`` says so; a server
+whose children still run is not idle.
 
 This module knows nothing of Sphinx.
 """
@@ -88,7 +89,7 @@ def start_and_connect(
         if conn is not None:
             return conn
         with open(log, "ab") as output:
-            subprocess.Popen(
+            server = subprocess.Popen(
                 command,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
@@ -103,6 +104,8 @@ def start_and_connect(
             conn = connect(path)
             if conn is not None:
                 return conn
+            if server.poll() is not None:  # it failed to start (see the log)
+                return None
     return None
 
 
@@ -146,14 +149,15 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]] | None:
     return json.loads(data), fds
 
 
-def _reap() -> None:
+def _reap() -> bool:
+    """Collect the children that ended; whether some still run."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return False
         if pid == 0:
-            return
+            return True
 
 
 def serve(
@@ -183,7 +187,8 @@ def serve(
     why = "idle"
     try:
         while time.monotonic() - last < idle:
-            _reap()
+            if _reap():
+                last = time.monotonic()  # not idle while a child runs (a long notebook)
             try:
                 if path.stat().st_ino != identity:
                     why = "another server took the socket"
@@ -221,6 +226,7 @@ def serve(
                         child(conn, request, fds)
                     finally:
                         os._exit(1)
+                gc.unfreeze()  # the server's own garbage stays collectable
                 for fd in fds:
                     os.close(fd)
     finally:

@@ -19,16 +19,29 @@ INLINE = "module://matplotlib_inline.backend_inline"
 
 def run_kernel(argv: list[str]) -> int:
     """In the zygote's forked child: be the kernel of connection file ``argv[0]``,
-    with the kernel options that follow."""
+    with the kernel options that follow.
+
+    - The kernel leads a process group of its own, as a kernel Jupyter starts
+      does: an interrupt (SIGINT, passed on by the client) and the lifeline's
+      SIGTERM reach the processes the notebook started too.
+    - Its parent is the zygote, not the process Jupyter started
+      (``JPY_PARENT_PID``): ipykernel then watches for a parent that becomes
+      init, and the zygote stays while it has children. The client's
+      connection is the lifeline.
+    """
+    import importlib.util
+
     import matplotlib
     import matplotlib.pyplot as plt
     from ipykernel.kernelapp import IPKernelApp
 
+    os.setsid()
     # As in a fresh kernel, where ipykernel sets MPLBACKEND before matplotlib is
     # imported (the zygote drew with Agg).
     backend = os.environ.setdefault("MPLBACKEND", INLINE)
     options = ["-f", argv[0], *argv[1:]]
-    sys.argv = [sys.executable, "-m", "ipykernel_launcher", *options]
+    launcher = importlib.util.find_spec("ipykernel_launcher")
+    sys.argv = [launcher.origin if launcher else "ipykernel_launcher", *options]
     app = IPKernelApp.instance()
     app.initialize(options)
     # Once the kernel's shell exists, as at a fresh kernel's first figure:

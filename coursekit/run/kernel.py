@@ -48,11 +48,16 @@ def kernel_spec(preload: list[str] | tuple[str, ...]) -> dict:
     """The spec: this module, run by this Python, importing this coursekit (the
     programs' ``PYTHONPATH``: the client must find the zygote the build's
     programs use, whose key is the runner's code)."""
-    from coursekit.run.scheduler import program_environment
+    from coursekit.run.scheduler import PROGRAM_ENVIRONMENT, program_environment
 
     return {
         "argv": [sys.executable, "-m", "coursekit.run.kernel", "{connection_file}", *preload],
-        "env": {"PYTHONPATH": program_environment()["PYTHONPATH"]},
+        # The zygote's hash seed, which a forked kernel keeps: an ordinary
+        # kernel (warm starts off, or no zygote) gets the same.
+        "env": {
+            "PYTHONPATH": program_environment()["PYTHONPATH"],
+            "PYTHONHASHSEED": PROGRAM_ENVIRONMENT["PYTHONHASHSEED"],
+        },
         "display_name": "Python 3 (ipykernel)",
         "language": "python",
         "metadata": {"debugger": False},
@@ -67,7 +72,10 @@ def write_kernel_spec(data_dir: Path, preload: list[str] | tuple[str, ...]) -> P
     text = json.dumps(kernel_spec(preload), indent=1) + "\n"
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        # Whole or not at all: the text and the deck write it side by side.
+        temporary = target.with_name(f".{target.name}.{os.getpid()}")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
     return target
 
 
@@ -102,8 +110,15 @@ def main(argv: list[str]) -> int:
         kernel_env.update(MKL_NUM_THREADS=PROGRAM_ENVIRONMENT["MKL_NUM_THREADS"])
 
         def started(pid: int) -> None:
-            # nbclient interrupts a cell with SIGINT to the process it started.
-            signal.signal(signal.SIGINT, lambda *_: os.kill(pid, signal.SIGINT))
+            # nbclient interrupts a cell with SIGINT to the process it started:
+            # passed on to the kernel's group (the kernel leads one once it runs).
+            def interrupt(*_) -> None:
+                try:
+                    os.killpg(pid, signal.SIGINT)
+                except ProcessLookupError:
+                    os.kill(pid, signal.SIGINT)
+
+            signal.signal(signal.SIGINT, interrupt)
 
         request = {"kind": "kernel", "argv": [connection_file, *options], "env": kernel_env}
         status = run_in_zygote(["1", *preload], request, on_start=started)

@@ -96,6 +96,7 @@ def fork_child(job: Job, folder: str, private_fd: int) -> int:
     gc.freeze()
     pid = os.fork()
     if pid:
+        gc.unfreeze()  # the server's own garbage stays collectable
         with contextlib.suppress(OSError):  # also here: the child may not have run yet
             os.setpgid(pid, pid)
         return pid

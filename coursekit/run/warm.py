@@ -66,7 +66,12 @@ def _socket(key: str) -> Path:
 def _start_and_connect(key: str, argv: list[str]) -> socket.socket | None:
     path = _socket(key)
     command = [sys.executable, "-m", "coursekit.run.warm", "--zygote", str(path), key, *argv]
-    return forkserver.start_and_connect(path, command, path.with_suffix(".log"))
+    # Started in the private folder, whoever starts it (a build in the project,
+    # a notebook's kernel in the notebook's folder): its children chdir to their
+    # client's folder, and none inherits a stray folder on its import path.
+    return forkserver.start_and_connect(
+        path, command, path.with_suffix(".log"), cwd=private_folder()
+    )
 
 
 # --- The client: the scheduler's "server" process --------------------------------
@@ -117,6 +122,9 @@ def run_in_zygote(argv: list[str], request: dict, on_start=None) -> int | None:
 def zygote(path: Path, key: str, argv: list[str]) -> None:
     from coursekit.run.server import preload
 
+    if sys.path and sys.path[0] == os.getcwd():  # ``-m`` put the private folder there
+        del sys.path[0]
+
     problems = preload(argv[1:])
     print(f"{time.strftime('%H:%M:%S')} zygote {os.getpid()} ready; {problems}", flush=True)
     forkserver.serve(path, key, _serve, IDLE_SECONDS)
@@ -141,6 +149,8 @@ def _serve(conn: socket.socket, request: dict, fds: list[int]) -> None:
         def lifeline() -> None:
             with contextlib.suppress(OSError):
                 conn.recv(1)  # returns when the client is gone
+            if os.getpgid(0) == os.getpid():  # a kernel: it and what it started
+                os.killpg(os.getpid(), signal.SIGTERM)
             os.kill(os.getpid(), signal.SIGTERM)
 
         threading.Thread(target=lifeline, daemon=True).start()

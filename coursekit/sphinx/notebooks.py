@@ -30,8 +30,9 @@ import fcntl
 import hashlib
 import logging
 import os
+import queue
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,6 +122,8 @@ def deck_runs_notebooks_apart(app: Sphinx) -> None:
     app.env.mystnb_config = config.copy(**changes)
 
 
+#: The suffixes of notebook pages (MyST notebooks, ipynb).
+NOTEBOOKS = (".md", ".ipynb")
 #: Locks held by this build, by docname: the notebooks it is executing.
 _HELD: dict[str, object] = {}
 
@@ -157,19 +160,21 @@ def one_build_runs_the_notebook(app: Sphinx, docname: str, source: list[str]) ->
     it and stored it in the cache; a build that waited then finds it there.
     """
     path = Path(app.env.doc2path(docname))
-    if path.suffix not in (".md", ".ipynb") or not executes_notebooks(app):
+    if path.suffix not in NOTEBOOKS or not executes_notebooks(app):
         return
     _HELD[docname] = notebook_lock(app, path)
+
+
+_SILENT = logging.getLogger("coursekit.notebooks.ahead")
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False
 
 
 class _Quiet(logging.LoggerAdapter):
     """myst-nb's logger, saying nothing: the page's reading reports what matters."""
 
     def __init__(self) -> None:
-        quiet = logging.getLogger("coursekit.notebooks.ahead")
-        quiet.addHandler(logging.NullHandler())
-        quiet.propagate = False
-        super().__init__(quiet, {})
+        super().__init__(_SILENT, {})
 
     def process(self, msg, kwargs):
         kwargs.pop("subtype", None)
@@ -177,21 +182,28 @@ class _Quiet(logging.LoggerAdapter):
         return msg, kwargs
 
 
-def execute_into_cache(app: Sphinx, path: Path, lock) -> None:
-    """Execute the notebook page ``path`` into the notebook cache, with the
-    notebook and the settings myst-nb's parser makes of it (nothing if it is
-    cached already); then release its ``lock``, held until then."""
-    from myst_nb.core.execute import create_client
-    from myst_nb.core.nb_to_tokens import nb_node_to_dict
+def notebook_reader(app: Sphinx, path: Path):
+    """myst-nb's reader of the page ``path`` and its text, or None (plain Markdown)."""
     from myst_nb.core.read import create_nb_reader
 
-    env = app.env
     try:
         text = path.read_text(encoding="utf-8")
-        nb_config = env.mystnb_config
-        reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
-        if reader is None:
-            return  # plain Markdown, not a notebook
+    except (OSError, UnicodeDecodeError):
+        return None  # its reading reports it
+    reader = create_nb_reader(str(path), app.env.myst_config, app.env.mystnb_config, text)
+    return None if reader is None else (reader, text)
+
+
+def execute_into_cache(app: Sphinx, path: Path, reader, text: str, lock) -> None:
+    """Execute the notebook page ``path`` into the notebook cache, with the
+    notebook and the settings myst-nb's parser makes of it (nothing if it is
+    cached already, or if the page asks for another execution mode); then
+    release its ``lock``, held until then."""
+    from myst_nb.core.execute import create_client
+    from myst_nb.core.nb_to_tokens import nb_node_to_dict
+
+    try:
+        nb_config = app.env.mystnb_config
         notebook = reader.read(text)
         # As myst-nb's parser does: kernel aliases, then the notebook's own settings.
         kernel = notebook.metadata.get("kernelspec", {}).get("name")
@@ -203,6 +215,8 @@ def execute_into_cache(app: Sphinx, path: Path, lock) -> None:
             overrides = nb_node_to_dict(notebook.metadata[nb_config.metadata_key])
             overrides.pop("output_folder", None)
             nb_config = nb_config.copy(**overrides)
+        if nb_config.execution_mode != "cache":
+            return  # run at its reading, as it asks (or not at all)
         with create_client(notebook, str(path), nb_config, _Quiet(), reader.read_fmt):
             pass  # entering executes it into the cache, or finds it there
     except Exception:
@@ -213,15 +227,23 @@ def execute_into_cache(app: Sphinx, path: Path, lock) -> None:
 
 def execute_notebooks_ahead(app: Sphinx, env, docnames: list[str]) -> None:
     """``env-before-read-docs``: start executing the notebook pages to read, side
-    by side, into the cache their reading then finds them in."""
+    by side, into the cache their reading then finds them in.
+
+    Not when pages are read in parallel: the readers, forked from this process,
+    would hold the locks taken here. The runs are daemon threads: a build that
+    stops (an error, Ctrl-C) does not wait for the notebooks still to run, and
+    their kernels end with it (:mod:`coursekit.run.kernel`).
+    """
     if not executes_notebooks(app) or env.mystnb_config.execution_mode != "cache":
         return
-    paths = [Path(env.doc2path(name)) for name in docnames]
-    paths = [path for path in paths if path.suffix in (".md", ".ipynb")]
+    if app.parallel > 1:
+        return
+    pages = [Path(env.doc2path(name)) for name in docnames]
+    read = [(path, notebook_reader(app, path)) for path in pages if path.suffix in NOTEBOOKS]
     # Locked here, before any page is read: the reading waits for the run. A
     # notebook the other build (text or deck) is running is left to it.
-    locked = [(path, notebook_lock(app, path, wait=False)) for path in paths]
-    locked = [(path, lock) for path, lock in locked if lock is not None]
+    locked = [(path, *found, notebook_lock(app, path, wait=False)) for path, found in read if found]
+    locked = [entry for entry in locked if entry[-1] is not None]
     if not locked:
         return
     # The cache's database, made once (under a lock: the text and the deck start
@@ -230,11 +252,21 @@ def execute_notebooks_ahead(app: Sphinx, env, docnames: list[str]) -> None:
 
     with notebook_lock(app, notebook_cache(app) / "database"):
         get_cache(str(notebook_cache(app))).list_cache_records()
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for entry in locked:
+        todo.put(entry)
+
+    def worker() -> None:
+        while True:
+            try:
+                entry = todo.get_nowait()
+            except queue.Empty:
+                return
+            execute_into_cache(app, *entry)
+
     workers = min(len(locked), app.config.coursekit_workers or os.cpu_count() or 1)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coursekit-notebook")
-    for path, lock in locked:
-        pool.submit(execute_into_cache, app, path, lock)
-    pool.shutdown(wait=False)
+    for number in range(workers):
+        threading.Thread(target=worker, name=f"coursekit-notebook-{number}", daemon=True).start()
 
 
 def release_notebook(app: Sphinx, doctree=None) -> None:
