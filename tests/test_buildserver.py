@@ -131,3 +131,26 @@ def test_the_switch_builds_without_a_server(tmp_path):
 def test_the_makefile_builds_through_the_server():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^SPHINX\s*:=\s*\$\(PY\) -m coursekit\.tools\.buildserver ", makefile, re.M)
+
+
+def test_the_project_catalogues_are_compiled_before_sphinx_starts(tmp_path):
+    """The text and the deck start together: Sphinx would compile the project's
+    catalogue in each, and one could load it while the other writes it (the
+    theme's words then in English). The build compiles it first, under a lock."""
+    from coursekit.tools.buildserver import settle_catalogues
+
+    src = tmp_path / "docs"
+    catalogue = src / "locale" / "fr" / "LC_MESSAGES"
+    catalogue.mkdir(parents=True)
+    (src / "conf.py").write_text('language = "fr"\nlocale_dirs = ["locale"]\n', encoding="utf-8")
+    (catalogue / "sphinx.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Back to top"\nmsgstr "Retour en haut"\n',
+        encoding="utf-8",
+    )
+    settle_catalogues(["-b", "html", str(src), str(tmp_path / "out")])
+    mo = catalogue / "sphinx.mo"
+    assert mo.exists() and b"Retour en haut" in mo.read_bytes()
+    before = mo.stat().st_mtime_ns
+    settle_catalogues(["-b", "html", str(src), str(tmp_path / "out")])
+    assert mo.stat().st_mtime_ns == before  # up to date: not written again

@@ -8,6 +8,8 @@ import contextlib
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 
 import nbformat
@@ -166,15 +168,48 @@ def test_a_build_executes_its_notebooks_side_by_side_in_warm_kernels(tmp_path):
     assert done.stdout.count("Using cached notebook") == 2, done.stdout
 
 
-def test_a_notebook_that_fails_is_reported_once_with_its_page(tmp_path):
+def test_a_notebook_that_fails_is_one_error_at_the_failing_line_and_runs_once(tmp_path):
     srcdir = copy_root(tmp_path, "notebooks")
     page = srcdir / "deux.md"
-    page.write_text(
-        page.read_text(encoding="utf-8").replace("time.sleep(1.5)", "raise ValueError('boum')"),
-        encoding="utf-8",
+    text = page.read_text(encoding="utf-8").replace(
+        "time.sleep(1.5)", "open('runs.txt', 'a').write('x')\nraise ValueError('boum')"
     )
+    page.write_text(text + "\nLa valeur {glue:text}`absente` manque.\n", encoding="utf-8")
+    failing = text.splitlines().index("raise ValueError('boum')") + 1
     done = run_sphinx(srcdir, tmp_path / "out")
     assert done.returncode != 0
-    failures = [line for line in done.stderr.splitlines() if "Executing notebook failed" in line]
-    # Once: the run ahead says nothing, the reading runs it again and reports.
-    assert len(failures) == 1 and "deux.md" in failures[0], done.stderr
+    # One message, at the line that raised, with the cell's own error; not
+    # Sphinx's crash report, nor myst-nb's warnings that follow from the run.
+    assert f"deux.md:{failing}: ERROR: a cell of this notebook failed" in done.stderr
+    assert "ValueError: boum [coursekit.notebook]" in done.stderr, done.stderr
+    assert "WARNING" not in done.stderr and "ERROR" in done.stderr
+    assert done.stderr.count("ERROR") == 1, done.stderr
+    assert "The full traceback has been saved" not in done.stderr, done.stderr
+    # Run ahead, once: its reading did not run it again.
+    assert (srcdir / "runs.txt").read_text() == "x"
+
+
+def test_a_run_that_fails_at_the_reading_is_the_same_one_error(tmp_path):
+    """The path of the build that finds the other's run failed (the deck after
+    the text): the reading runs the notebook, and its failure is one error."""
+    srcdir = copy_root(tmp_path, "notebooks")
+    page = srcdir / "deux.md"
+    text = page.read_text(encoding="utf-8").replace("time.sleep(1.5)", "raise ValueError('boum')")
+    page.write_text(text + "\nLa valeur {glue:text}`absente` manque.\n", encoding="utf-8")
+    failing = text.splitlines().index("raise ValueError('boum')") + 1
+    code = (
+        "import sys, coursekit.sphinx.notebooks as notebooks\n"
+        "notebooks.execute_notebooks_ahead = lambda *args: None\n"
+        "from sphinx.cmd.build import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "-W", "--keep-going", "-b", "html", srcdir, tmp_path / "o"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert f"deux.md:{failing}: ERROR: a cell of this notebook failed" in done.stderr
+    assert done.stderr.count("ERROR") == 1 and "WARNING" not in done.stderr, done.stderr
+    assert "The full traceback has been saved" not in done.stderr, done.stderr

@@ -20,8 +20,13 @@ Notebooks are executed ahead of their reading (``env-before-read-docs``), side
 by side (one per worker), each under its lock, into that cache: myst-nb
 executes a notebook while it parses it, one page after the other, and the
 build reads notebooks last (after the chapters, whose programs then run
-meanwhile). A notebook whose run fails is left out of the cache: its reading
-runs it again, and myst-nb reports the failure as it always does.
+meanwhile). A notebook whose run fails is left out of the cache.
+
+A failed run is one error at the line of the cell that failed, with the
+cell's error and traceback (:func:`report_failed_run`), not myst-nb's crash
+report: the build's parser for notebook pages is myst-nb's, which raises when
+a run fails (``nb_execution_raise_on_error``); a page whose run ahead failed
+is not run again, and its text is left out of the build that failed.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sphinx.util import logging as sphinx_logging
 
 from coursekit.config import DECK_BUILDERS
 from coursekit.run.kernel import write_kernel_spec
@@ -194,12 +201,130 @@ def notebook_reader(app: Sphinx, path: Path):
     return None if reader is None else (reader, text)
 
 
+logger = sphinx_logging.getLogger(__name__)
+#: Notebook pages whose run ahead failed: path -> (the text that ran, why).
+_FAILED: dict[str, tuple[str, BaseException]] = {}
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: nbclient's message for a failed cell: the cell's source between two rules.
+FAILED_CELL = re.compile(r"executing the following cell:\n-+\n(.*?)\n-+\n", re.S)
+#: IPython's traceback: the line of the cell that raised.
+CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+
+
+def report_failed_run(docname: str, text: str, why: BaseException, path: str) -> None:
+    """One error for a notebook page whose run failed: at the failing cell's
+    line, with its error and the kernel's traceback (colours removed)."""
+    _FAILED_PAGES.update((docname, path))
+    message = ANSI.sub("", str(why)).strip() or type(why).__name__
+    line = 1
+    cell = FAILED_CELL.search(message)
+    if cell is not None:
+        rows = cell.group(1).splitlines()
+        skipped = next((n for n, row in enumerate(rows) if row.strip()), 0)
+        found = text.find(rows[skipped]) if rows and rows[skipped].strip() else -1
+        if found >= 0:  # the cell's first line in the page, then the failing one
+            line = text.count("\n", 0, found) + 1 - skipped
+            failing = CELL_LINE.search(message)
+            line += int(failing.group(1)) - 1 if failing else skipped
+        message = message[cell.end() :].strip() or message
+    name = getattr(why, "ename", "")
+    heading = f"{name}: {getattr(why, 'evalue', '')}" if name else message.splitlines()[0]
+    logger.error(
+        "a cell of this notebook failed when it ran: %s\n%s",
+        heading,
+        message,
+        location=(docname, line),
+        type="coursekit",
+        subtype="notebook",
+    )
+
+
+def notebook_parser():
+    """myst-nb's parser for notebook pages, with a failed run reported by
+    :func:`report_failed_run` instead of raised (Sphinx's crash report)."""
+    from myst_nb.core.execute import ExecutionError
+    from myst_nb.sphinx_ import Parser
+
+    class NotebookParser(Parser):
+        def parse(self, inputstring: str, document) -> None:
+            env = document.settings.env
+            path = str(Path(env.doc2path(env.docname)))
+            failed = _FAILED.pop(path, None)
+            if failed is not None and failed[0] == inputstring:
+                report_failed_run(env.docname, inputstring, failed[1], path)
+                self.parse_without_run(inputstring, document)  # not run a second time
+                return
+            try:
+                super().parse(inputstring, document)
+            except ExecutionError as error:
+                # myst-nb warned that the run failed before it raised: the
+                # error says it once (AfterAFailedRun leaves the warning out).
+                report_failed_run(env.docname, inputstring, error.__cause__ or error, path)
+                del document[:]  # what was parsed before the run
+                self.parse_without_run(inputstring, document)
+
+        def parse_without_run(self, inputstring: str, document) -> None:
+            """The page as its text says, without outputs: myst-nb's other
+            warnings (its glued values, missing without the run) are left out,
+            the failed run being the error."""
+            env = document.settings.env
+            config, settings = env.config, env.mystnb_config
+            before = list(config.suppress_warnings)
+            config.suppress_warnings = [*before, "mystnb"]
+            env.mystnb_config = settings.copy(execution_mode="off")
+            try:
+                super().parse(inputstring, document)
+            finally:
+                env.mystnb_config = settings
+                config.suppress_warnings = before
+
+    return NotebookParser
+
+
+#: Pages whose run failed (docnames and source paths): myst-nb's warnings about
+#: them (their glued values, missing without the run) follow from that error.
+_FAILED_PAGES: set[str] = set()
+
+
+class AfterAFailedRun(logging.Filter):
+    """Leaves out myst-nb's warnings about a page whose run failed: that it
+    failed (the error says it) and what follows from it (its glued values).
+
+    Warnings of the reading are held until it ends (``--keep-going``), so the
+    failure is known when myst-nb's own warning about it comes here. Not
+    across processes: pages read in parallel keep myst-nb's warnings.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "type", "") != "mystnb" or not _FAILED_PAGES:
+            return True
+        location = getattr(record, "location", None)
+        where = [str(getattr(record, "docname", "") or "")]
+        if isinstance(location, tuple):
+            where.append(str(location[0]))
+        elif location is not None:
+            node = location
+            while node is not None and not getattr(node, "source", None):
+                node = getattr(node, "parent", None)
+            where.append(str(getattr(node, "source", None) or location))
+        return not any(page == place or page in place for place in where for page in _FAILED_PAGES)
+
+
+def use_notebook_parser(app: Sphinx, config: Config) -> None:
+    """``config-inited``: myst-nb's notebook pages are read by :func:`notebook_parser`'s."""
+    if "myst_nb" in config.extensions:
+        app.add_source_parser(notebook_parser(), override=True)
+        for handler in logging.getLogger(sphinx_logging.NAMESPACE).handlers:
+            if isinstance(handler, sphinx_logging.WarningStreamHandler):
+                handler.filters.insert(0, AfterAFailedRun())  # before it is counted
+
+
 def execute_into_cache(app: Sphinx, path: Path, reader, text: str, lock) -> None:
     """Execute the notebook page ``path`` into the notebook cache, with the
     notebook and the settings myst-nb's parser makes of it (nothing if it is
     cached already, or if the page asks for another execution mode); then
     release its ``lock``, held until then."""
-    from myst_nb.core.execute import create_client
+    from myst_nb.core.execute import ExecutionError, create_client
     from myst_nb.core.nb_to_tokens import nb_node_to_dict
 
     try:
@@ -219,6 +344,8 @@ def execute_into_cache(app: Sphinx, path: Path, reader, text: str, lock) -> None
             return  # run at its reading, as it asks (or not at all)
         with create_client(notebook, str(path), nb_config, _Quiet(), reader.read_fmt):
             pass  # entering executes it into the cache, or finds it there
+    except ExecutionError as error:  # the page's reading reports it
+        _FAILED[str(path)] = (text, error.__cause__ or error)
     except Exception:
         pass  # not cached: the page's reading runs it again, and reports why
     finally:
@@ -303,5 +430,6 @@ def setup_notebooks(app: Sphinx) -> None:
     app.connect("doctree-read", release_notebook)
     app.connect("build-finished", lambda app, exception: release_notebook(app))
     app.connect("config-inited", isolate_kernel_profile)
+    app.connect("config-inited", use_notebook_parser)
     app.connect("config-inited", outputs_for_other_builders, priority=400)
     app.connect("env-updated", notebook_css_before_pages)

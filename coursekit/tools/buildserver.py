@@ -35,6 +35,7 @@ Usage: python -m coursekit.tools.buildserver [sphinx-build arguments]
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib
 import json
@@ -166,7 +167,44 @@ def run_build(argv: list[str], project: Path | None = None) -> int:
 def _run_here(argv: list[str]) -> int:
     from sphinx.cmd.build import main
 
+    settle_catalogues(argv)
     return main(argv)
+
+
+def settle_catalogues(argv: list[str]) -> None:
+    """Compile the project's outdated Sphinx catalogues (``locale_dirs``) before
+    Sphinx starts, one build at a time.
+
+    Sphinx compiles them itself while it starts, writing the ``.mo`` in place:
+    with the text and the deck started together (``make html``), one build
+    could load the catalogue the other was writing, and print the theme's
+    words in English. Here the first build compiles it under a lock; the other
+    waits, and finds it up to date. Anything unusual is left to Sphinx.
+    """
+    try:
+        from sphinx.cmd.build import get_parser
+        from sphinx.util.i18n import CatalogRepository
+
+        args = get_parser().parse_args(argv)
+        srcdir = Path(args.sourcedir).resolve()
+        conf = Path(args.confdir or srcdir) / "conf.py"
+        if not conf.is_file():
+            return
+        settings = runpy.run_path(str(conf))
+        defined = dict(item.split("=", 1) for item in args.define or () if "=" in item)
+        language = defined.get("language", settings.get("language"))
+        locale_dirs = settings.get("locale_dirs", ["locales"])
+        if not language or not locale_dirs:
+            return
+        repository = CatalogRepository(str(srcdir), locale_dirs, language, "utf-8")
+        name = hashlib.sha256(str(srcdir).encode()).hexdigest()[:16]
+        with open(private_folder() / f"catalogues-{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for catalog in repository.catalogs:
+                if catalog.domain == "sphinx" and catalog.is_outdated():
+                    catalog.write_mo(language)
+    except Exception:
+        pass  # Sphinx compiles them, and reports, as it always does
 
 
 # --- The server -----------------------------------------------------------------
@@ -263,6 +301,7 @@ def _child(conn: socket.socket, request: dict, fds: list[int], modules: Path) ->
         sys.argv = ["sphinx-build", *request["argv"]]
         from sphinx.cmd.build import main
 
+        settle_catalogues(request["argv"])
         status = main(request["argv"])
     except KeyboardInterrupt:
         status = 130
