@@ -21,12 +21,15 @@ This module knows nothing of Sphinx.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import gc
 import json
 import os
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -44,6 +47,24 @@ def private_folder() -> Path:
     if folder.stat().st_uid != os.getuid() or folder.stat().st_mode & 0o077:
         raise PermissionError(f"{folder} must belong to this user alone (mode 700)")
     return folder
+
+
+def digest_code(digest, sources: list[Path]) -> None:
+    """Add to ``digest`` what a warm server's imports depend on: the folders pip
+    installs into, and ``sources`` (each by path, date and size)."""
+    sites = [Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    for path in sorted(sites) + sorted(sources):
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+
+
+def die_with_parent(status: int = 70) -> None:
+    """Linux: this process is killed when its parent dies (PR_SET_PDEATHSIG),
+    and ends now with ``status`` if it already has."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+        if os.getppid() == 1:
+            os._exit(status)
 
 
 # --- The client -------------------------------------------------------------------

@@ -30,18 +30,19 @@ This module knows nothing of Sphinx.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
 import os
 import signal
 import sys
 from pathlib import Path
 
+from coursekit.run.forkserver import die_with_parent
 from coursekit.run.warm import SWITCH, run_in_zygote
 
 #: The kernel spec's name: the one Jupyter gives the kernel of its own Python.
 KERNEL_NAME = "python3"
+#: What the kernel takes from the programs' environment.
+KERNEL_ENVIRONMENT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED")
 
 
 def kernel_spec(preload: list[str] | tuple[str, ...]) -> dict:
@@ -52,11 +53,12 @@ def kernel_spec(preload: list[str] | tuple[str, ...]) -> dict:
 
     return {
         "argv": [sys.executable, "-m", "coursekit.run.kernel", "{connection_file}", *preload],
-        # The zygote's hash seed, which a forked kernel keeps: an ordinary
-        # kernel (warm starts off, or no zygote) gets the same.
+        # The kernel's environment, in both paths: the programs' threads (one:
+        # they run beside it) and the zygote's hash seed, which a forked
+        # kernel keeps (an ordinary one, warm starts off, gets the same).
         "env": {
             "PYTHONPATH": program_environment()["PYTHONPATH"],
-            "PYTHONHASHSEED": PROGRAM_ENVIRONMENT["PYTHONHASHSEED"],
+            **{name: PROGRAM_ENVIRONMENT[name] for name in KERNEL_ENVIRONMENT},
         },
         "display_name": "Python 3 (ipykernel)",
         "language": "python",
@@ -79,16 +81,6 @@ def write_kernel_spec(data_dir: Path, preload: list[str] | tuple[str, ...]) -> P
     return target
 
 
-def die_with_the_build() -> None:
-    """Linux: end (and so end the kernel) when the process that started the
-    kernel dies: a killed build leaves no kernel behind (a forked kernel is not
-    the build's child, and ipykernel watches its parent only)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # it died already
-            os._exit(70)
-
-
 def main(argv: list[str]) -> int:
     if not argv:
         print(
@@ -96,18 +88,19 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    die_with_the_build()
+    # Ends when the process that started it dies, and so does the kernel: a
+    # killed build leaves no kernel behind (a forked kernel is not its child,
+    # and ipykernel watches its own parent only).
+    die_with_parent()
     connection_file = argv[0]
     preload = [a for a in argv[1:] if not a.startswith("-")]
     options = [a for a in argv[1:] if a.startswith("-")]
     if os.environ.get(SWITCH) != "0":
-        from coursekit.run.scheduler import PROGRAM_ENVIRONMENT, program_environment
+        from coursekit.run.scheduler import program_environment
 
         kernel_env = dict(os.environ)
         # The zygote's key is made from the programs' environment (at import time).
         os.environ.update(program_environment())
-        kernel_env.update(OMP_NUM_THREADS=PROGRAM_ENVIRONMENT["OMP_NUM_THREADS"])
-        kernel_env.update(MKL_NUM_THREADS=PROGRAM_ENVIRONMENT["MKL_NUM_THREADS"])
 
         def started(pid: int) -> None:
             # nbclient interrupts a cell with SIGINT to the process it started:

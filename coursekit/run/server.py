@@ -22,7 +22,6 @@ plain POSIX: no Sphinx, no multiprocessing.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import heapq
 import importlib
@@ -34,6 +33,7 @@ import sys
 import time
 import traceback
 
+from coursekit.run.forkserver import die_with_parent
 from coursekit.run.runner import Job, run_child
 
 
@@ -78,15 +78,6 @@ def warm_up_drawing() -> None:
     plt.close(figure)
 
 
-def die_with_the_server() -> None:
-    """Linux: the child is killed if the server dies (a build killed outright)."""
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the server died before the call
-            os._exit(70)
-
-
 def fork_child(job: Job, folder: str, private_fd: int) -> int:
     """Fork a child that runs ``job`` into ``folder``; returns its pid.
 
@@ -103,7 +94,7 @@ def fork_child(job: Job, folder: str, private_fd: int) -> int:
     status = 0
     try:
         os.setpgid(0, 0)  # the program and whatever it starts: one group to kill
-        die_with_the_server()
+        die_with_parent()  # a build killed outright
         os.close(private_fd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)

@@ -52,10 +52,7 @@ def zygote_key(argv: list[str]) -> str:
     digest = hashlib.sha256(json.dumps([sys.executable, sys.version, argv[1:]]).encode())
     for name in IMPORT_TIME_ENVIRONMENT:
         digest.update(f"{name}={os.environ.get(name, '')}\n".encode())
-    sites = [Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
-    for path in sorted(sites) + sorted(RUNNER.glob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    forkserver.digest_code(digest, list(RUNNER.glob("*.py")))
     return digest.hexdigest()[:24]
 
 

@@ -4,7 +4,8 @@ The kernel runs on this machine and talks to Sphinx over loopback. ipykernel
 logs a warning about unencrypted TCP at every start, which is noise in a
 strict build; the build gives the kernel its own IPython directory (under the
 build folder, never the user's ``~/.ipython``) whose kernel configuration logs
-errors only, and the programs' one thread per process (they run beside it).
+errors only; its kernel spec gives it the programs' one thread per process
+(they run beside it).
 
 The kernel is warm: the build's kernel spec for ``python3`` (first in
 ``JUPYTER_PATH``) starts it as a fork of the programs' zygote, which imported
@@ -45,7 +46,6 @@ from sphinx.util import logging as sphinx_logging
 
 from coursekit.config import DECK_BUILDERS
 from coursekit.run.kernel import write_kernel_spec
-from coursekit.run.scheduler import PROGRAM_ENVIRONMENT
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -85,8 +85,6 @@ def isolate_kernel_profile(app: Sphinx, config: Config) -> None:
     if not target.exists() or target.read_text() != KERNEL_CONFIG:
         target.write_text(KERNEL_CONFIG)
     os.environ["IPYTHONDIR"] = str(ipython_dir)
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = PROGRAM_ENVIRONMENT[name]
 
 
 def outputs_for_other_builders(app: Sphinx, config: Config) -> None:
@@ -307,7 +305,7 @@ class AfterAFailedRun(logging.Filter):
             while node is not None and not getattr(node, "source", None):
                 node = getattr(node, "parent", None)
             where.append(str(getattr(node, "source", None) or location))
-        return not any(page == place or page in place for place in where for page in _FAILED_PAGES)
+        return _FAILED_PAGES.isdisjoint(where)
 
 
 def use_notebook_parser(app: Sphinx, config: Config) -> None:
@@ -361,9 +359,8 @@ def execute_notebooks_ahead(app: Sphinx, env, docnames: list[str]) -> None:
     stops (an error, Ctrl-C) does not wait for the notebooks still to run, and
     their kernels end with it (:mod:`coursekit.run.kernel`).
     """
-    if not executes_notebooks(app) or env.mystnb_config.execution_mode != "cache":
-        return
-    if app.parallel > 1:
+    config = getattr(env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache" or app.parallel > 1:
         return
     pages = [Path(env.doc2path(name)) for name in docnames]
     read = [(path, notebook_reader(app, path)) for path in pages if path.suffix in NOTEBOOKS]

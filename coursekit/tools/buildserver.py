@@ -78,10 +78,7 @@ def fingerprint() -> str:
     """What the server's imports depend on: this Python, its installed packages
     (the folders pip writes into), and coursekit's own source files."""
     digest = hashlib.sha256(sys.executable.encode() + sys.version.encode())
-    sites = [Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
-    for path in sorted(sites) + sorted(PACKAGE.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    forkserver.digest_code(digest, list(PACKAGE.rglob("*.py")))
     return digest.hexdigest()[:32]
 
 
