@@ -14,12 +14,14 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 WORD = re.compile(r"\w+")
-DIRECTIVE = re.compile(r"^(\s*)\.\.\s+([\w:-]+)::(.*)$")
+#: A directive, or a substitution definition (``.. |name| image:: path``).
+DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(?:\|[^|]+\|\s+)?([\w:-]+)::(.*)$")
 OPTION = re.compile(r"^\s+:[\w-]+:(\s.*)?$")
 COMMENT_OR_TARGET = re.compile(r"^\s*\.\.(\s|$)(?!.*::)")
 ADORNMENT = re.compile(r"^\s*([!-/:-@\[-`{-~])\1{2,}\s*$")
-#: Inline literals and interpreted text (roles, references): each is a segment of its own.
-SPAN = re.compile(r"``.+?``|(?::[\w:+-]+:)?`[^`]+`_{0,2}")
+#: Inline literals, interpreted text (roles, references) and substitution
+#: references: each is a segment of its own.
+SPAN = re.compile(r"``.+?``|(?::[\w:+-]+:)?`[^`]+`_{0,2}|\|[^|\s](?:[^|]*[^|\s])?\|_{0,2}")
 EXPLICIT_TARGET = re.compile(r"\s*<[^<>]*>$")
 #: A list item's bullet or number: the HTML list draws it, it is not text.
 ENUMERATOR = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#[.)]|\(\d+\)|[a-zA-Z][.)])\s+")
@@ -46,6 +48,8 @@ def segments(line: str) -> list[str]:
         span = match.group(0)
         if span.startswith(":output:"):
             pass  # an expression, replaced by its value (tests/test_quoting.py checks it)
+        elif span.startswith("|"):
+            pass  # replaced by what it stands for (an image: its definition is checked)
         elif span.startswith("``"):
             parts.append(span[2:-2])
         else:
