@@ -61,6 +61,8 @@ def test_the_kernel_is_a_child_of_the_programs_zygote_and_behaves_as_jupyter(war
         (outcome,) = scheduler.run([Job("z", ZYGOTE_OF_THE_PROGRAMS, "z.py")], tmp_path / "run")
     assert outcome.ok, outcome.error
     zygote = int(outcome.stdout)
+    # The notebook folder's matplotlibrc, which a fresh kernel reads when it imports matplotlib.
+    (tmp_path / "matplotlibrc").write_text("lines.linewidth: 7\n")
     nb = execute(
         [
             # Preloaded before the first cell: the fork of a warm process.
@@ -68,6 +70,7 @@ def test_the_kernel_is_a_child_of_the_programs_zygote_and_behaves_as_jupyter(war
             "print(os.getcwd())",
             "import matplotlib.pyplot as plt\nplt.plot([1, 2, 1])\nplt.show()",
             "6 * 7",
+            "print(plt.rcParams['lines.linewidth'], plt.get_backend())",
         ],
         tmp_path,
     )
@@ -77,6 +80,7 @@ def test_the_kernel_is_a_child_of_the_programs_zygote_and_behaves_as_jupyter(war
     assert [o.output_type for o in nb.cells[2].outputs] == ["display_data"]
     assert "image/png" in nb.cells[2].outputs[0].data
     assert nb.cells[3].outputs[0].data["text/plain"] == "42"
+    assert text_of(nb.cells[4]) == "7.0 module://matplotlib_inline.backend_inline\n"
 
 
 @contextlib.contextmanager

@@ -33,6 +33,20 @@ def test_no_state_leaks_from_one_program_to_the_next(tmp_path):
     assert second.stdout == "False False\nFalse\n"
 
 
+def test_programs_forked_from_one_server_draw_their_own_random_numbers(tmp_path):
+    # Unseeded, as two fresh Pythons would: not the warm server's generators' state.
+    code = (
+        "import random, numpy, torch\n"
+        "print(numpy.random.rand(), torch.rand(1).item(), random.random())\n"
+    )
+    with Scheduler(workers=2, preload=["numpy", "torch"]) as runner:
+        outcomes = runner.run([Job(f"r{i}", code, f"r{i}.py") for i in range(3)], workdir=tmp_path)
+    draws = [outcome.stdout.split() for outcome in outcomes]
+    assert all(outcome.ok for outcome in outcomes) and all(len(draw) == 3 for draw in draws)
+    for generator in range(3):  # numpy, torch, random: three different draws each
+        assert len({draw[generator] for draw in draws}) == 3, draws
+
+
 def test_programs_run_in_a_temporary_folder_and_figures_are_saved(tmp_path):
     code = (
         "import os, matplotlib.pyplot as plt\n"

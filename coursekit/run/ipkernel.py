@@ -2,7 +2,8 @@
 programs' zygote (its client is :mod:`coursekit.run.kernel`).
 
 An ordinary ipykernel on the connection file it is given. The zygote imported
-matplotlib and drew with Agg for the programs; a kernel shows figures inline,
+matplotlib (reading the matplotlibrc it found then: the kernel reads the one it
+finds in its folder) and drew with Agg for the programs; a kernel shows figures inline,
 as any kernel does (unless ``MPLBACKEND`` says otherwise): the backend is
 switched once the kernel's shell exists, as at a fresh kernel's first figure.
 
@@ -42,6 +43,9 @@ def run_kernel(argv: list[str]) -> int:
     options = ["-f", argv[0], *argv[1:]]
     launcher = importlib.util.find_spec("ipykernel_launcher")
     sys.argv = [launcher.origin if launcher else "ipykernel_launcher", *options]
+    # The matplotlibrc a fresh kernel would have read when it imported
+    # matplotlib (the notebook's folder's, say): the zygote read its own.
+    matplotlib.rc_file(matplotlib.matplotlib_fname())
     app = IPKernelApp.instance()
     app.initialize(options)
     # Once the kernel's shell exists, as at a fresh kernel's first figure:

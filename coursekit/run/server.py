@@ -59,7 +59,21 @@ def preload(modules: list[str]) -> list[str]:
             importlib.import_module(name)
         except Exception as error:  # reported to the build, which goes on without it
             problems.append(f"could not preload {name!r}: {type(error).__name__}: {error}")
+    os.register_at_fork(after_in_child=fresh_random_state)
     return problems
+
+
+def fresh_random_state() -> None:
+    """In each forked child: numpy's and torch's global generators seeded afresh
+    from the system's entropy, as in a new process (Python's ``random`` does it
+    itself). Else every program forked from one warm server would draw the same
+    "random" numbers, run after run."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.seed()
 
 
 def warm_up_drawing() -> None:
