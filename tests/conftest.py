@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +85,20 @@ def run_sphinx(
 # the lock builds, the others wait for its record.
 
 
+#: Names this pytest run: set by the process that starts the xdist workers (or
+#: the only process), inherited by the workers.
+RUN = "COURSEKIT_TESTS_RUN"
+
+
+def pytest_configure(config) -> None:
+    if not hasattr(config, "workerinput"):
+        os.environ.setdefault(RUN, uuid.uuid4().hex)
+
+
 def shared_folder() -> Path:
-    """A folder all the workers of this pytest run share (removed at the end)."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
-    folder = Path(tempfile.gettempdir()) / f"coursekit-tests-{run}"
+    """A folder all the workers of this pytest run share, and the process that
+    started them removes at the end (xdist's own run id is the workers' only)."""
+    folder = Path(tempfile.gettempdir()) / f"coursekit-tests-{os.environ[RUN]}"
     folder.mkdir(exist_ok=True)
     return folder
 

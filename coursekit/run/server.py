@@ -72,8 +72,8 @@ def fresh_random_state() -> None:
     if numpy is not None:
         numpy.random.seed()
     torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.seed()
+    if torch is not None:  # the CPU's: CUDA is first set up in the child, as in a new process
+        torch.default_generator.seed()
 
 
 def warm_up_drawing() -> None:
