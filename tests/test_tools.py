@@ -132,3 +132,16 @@ def test_bench_finds_what_to_edit_in_any_chapter(tmp_path):
     assert default_chapter(tmp_path) == Path("docs/b_chapter.rst")
     assert lines[plain_paragraph_line(lines)] == "lines."
     assert lines[running_code_line(lines)] == "   import math"
+
+
+def test_bench_measures_what_a_cold_build_pays_beside_its_target(tmp_path):
+    from coursekit.tools.bench import IMPORTS_SCRIPT, JOB_COST_SCRIPT, last_float, run
+
+    conf = tmp_path / "conf.py"
+    conf.write_text('coursekit_preload = ["numpy"]\n', "utf-8")
+    imports = last_float(run([sys.executable, "-c", IMPORTS_SCRIPT, str(conf)], ROOT)[1])
+    per_job = last_float(run([sys.executable, "-c", JOB_COST_SCRIPT, str(conf)], ROOT)[1])
+    # matplotlib and IPython's shell take a tenth of a second at least; a job
+    # that does nothing is a fork, not a new interpreter.
+    assert 0.1 < imports < 30
+    assert 0 < per_job < 0.5
