@@ -69,6 +69,14 @@ NOT_RUN = {"excerpt-of", "no-run"}
 #: Lines that start something other than a plain paragraph.
 NOT_PLAIN = re.compile(r"^(\.\.|[-*+•|:>]\s|#\.|\d+[.)]\s|[=\-~^\"'`#*+_.:<>]{3,}\s*$|\+-)")
 
+#: How each script below that runs in the project starts: ``PRELOAD`` is the
+#: ``coursekit_preload`` of the conf.py given as its first argument.
+CONF_PRELOAD = r"""
+import runpy, sys
+from coursekit.config import default
+PRELOAD = runpy.run_path(sys.argv[1]).get("coursekit_preload", default("coursekit_preload"))
+"""
+
 #: Runs in the project: the compute floor. Reads the preload from conf.py
 #: here, in its own process: a conf.py may import anything (Sphinx too), and
 #: the tools never import Sphinx. Programs are cells: a notebook's code cells,
@@ -78,11 +86,11 @@ NOT_PLAIN = re.compile(r"^(\.\.|[-*+•|:>]\s|#\.|\d+[.)]\s|[=\-~^\"'`#*+_.:<>]{
 #: output, the figures they leave open are closed). The figures a program
 #: shows are its output: each is drawn to a PNG (in memory) when it is shown
 #: and when its cell ends, as the build draws them (100 dpi).
-FLOOR_SCRIPT = r"""
-import contextlib, importlib, io, json, os, runpy, sys, tempfile, time
-from coursekit.config import default
-conf = runpy.run_path(sys.argv[1])
-for name in conf.get("coursekit_preload", default("coursekit_preload")):
+FLOOR_SCRIPT = (
+    CONF_PRELOAD
+    + r"""
+import contextlib, importlib, io, json, os, tempfile, time
+for name in PRELOAD:
     importlib.import_module(name)
 import jupytext
 import matplotlib
@@ -123,40 +131,43 @@ for figure, cells in programs:
                 plt.close("all") if figure else show()
 print(json.dumps(time.perf_counter() - start))
 """
+)
 
 #: Runs in the project: the CPU time of what the programs' zygote imports once
 #: per cold build (matplotlib, IPython's shell, the preload): neither the floor
 #: (imports excluded) nor Sphinx only pays it.
-IMPORTS_SCRIPT = r"""
-import runpy, sys, time
-from coursekit.config import default
-conf = runpy.run_path(sys.argv[1])
+IMPORTS_SCRIPT = (
+    CONF_PRELOAD
+    + r"""
+import time
 start = time.process_time()
 from coursekit.run.server import preload
-preload(conf.get("coursekit_preload", default("coursekit_preload")))
+preload(PRELOAD)
 print(time.process_time() - start)
 """
+)
 
 #: Runs in the project: the machine's CPU time per job that does nothing (the
 #: fork of a warm server, the child's start and exit, its result files, their
 #: reading), on an otherwise idle machine: every job of a build pays it.
-JOB_COST_SCRIPT = r"""
-import runpy, sys, tempfile
+JOB_COST_SCRIPT = (
+    CONF_PRELOAD
+    + r"""
+import tempfile
 from pathlib import Path
-from coursekit.config import default
 from coursekit.run.runner import Job
 from coursekit.run.scheduler import Scheduler
 def busy():
     with open("/proc/stat") as stat:
         fields = [int(x) for x in stat.readline().split()[1:]]
     return (sum(fields) - fields[3] - fields[4]) / 100
-conf = runpy.run_path(sys.argv[1])
-with Scheduler(preload=conf.get("coursekit_preload", default("coursekit_preload"))) as runner:
+with Scheduler(preload=PRELOAD) as runner:
     runner.run([Job("warm", "pass")], Path(tempfile.mkdtemp()))
     before = busy()
     runner.run([Job(f"job{n}", "pass") for n in range(40)], Path(tempfile.mkdtemp()))
     print((busy() - before) / 40)
 """
+)
 
 
 def last_float(output: str) -> float:
