@@ -36,6 +36,8 @@ def test_a_parallel_read_gives_the_same_pages_as_a_serial_one(make_app, tmp_path
     for page in ("un", "deux", "trois"):
         assert f"chapitre {page} 45" in parallel[page]
         assert "Sortie" in parallel[page]
+    # The figure a page shows is drawn by a forked reader too, not only by the build.
+    assert 'src="_images/courbe_deux.png"' in parallel["deux"]
 
 
 @pytest.mark.sphinx("html", testroot="english")

@@ -463,9 +463,7 @@ class BuildExecution:
         if runs_programs(app) and local and not self.broken:
             return self._executor(app)
         if self.figures is None:
-            self.figures = Scheduler(
-                app.config.coursekit_workers or None, app.config.coursekit_preload
-            )
+            self.figures = figure_scheduler(app)
         return self.figures
 
     # -- events ----------------------------------------------------------
@@ -776,6 +774,11 @@ def read_notebooks_last(app: Sphinx, env: BuildEnvironment, docnames: list[str])
 #: Each build's execution, for the modules that run something in its server
 #: (the figures). Weak: it goes with its application.
 _EXECUTIONS: weakref.WeakKeyDictionary[Sphinx, BuildExecution] = weakref.WeakKeyDictionary()
+
+
+def figure_scheduler(app: Sphinx) -> Scheduler:
+    """A local program server for figures alone (the course's modules imported)."""
+    return Scheduler(app.config.coursekit_workers or None, app.config.coursekit_preload)
 
 
 def build_execution(app: Sphinx) -> BuildExecution:

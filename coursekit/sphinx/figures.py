@@ -24,7 +24,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from sphinx.util import logging
 from sphinx.util.i18n import search_image_for_language
 
 from coursekit.run.figures import draw_if_stale, is_stale
-from coursekit.sphinx.execution import build_execution
+from coursekit.sphinx.execution import build_execution, figure_scheduler
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -173,19 +173,21 @@ def draw_page_figures(app: Sphinx, doctree: nodes.document) -> None:
     if not stale:
         return
     timeout = app.config.coursekit_figure_timeout
-    executor = build_execution(app).figure_executor(app)
-
-    def draw(script: Path) -> Drawn:
-        return draw_if_stale(script, timeout, executor)
-
-    if os.getpid() != build_execution(app).owner:  # a forked reader (-j N): wait here
-        with ThreadPoolExecutor(max_workers=len(stale)) as pool:
-            for script, drawn in zip(stale, pool.map(draw, stale), strict=True):
-                report(app, script, drawn, wanted[script][0])
+    if os.getpid() != build_execution(app).owner:
+        # A page read in a forked reader (-j N): the build's executor and
+        # threads are the parent's. A server of the page's own draws its
+        # figures, and the page waits for them.
+        with figure_scheduler(app) as executor:
+            page = Drawings()
+            for script in stale:
+                page.start(script, lambda script: draw_if_stale(script, timeout, executor))
+            for script in stale:
+                report(app, script, page.futures[script].result(), wanted[script][0])
         return
+    executor = build_execution(app).figure_executor(app)
     state = drawings(app)
     for script in stale:
-        future = state.start(script, draw)
+        future = state.start(script, lambda script: draw_if_stale(script, timeout, executor))
         # A ``NAME.*`` image (the collector globs for its files) or one in a
         # title (copied as it is read): the file must be there now; rare.
         if any(node["uri"].endswith(".*") or in_a_title(node) for node in wanted[script]):
