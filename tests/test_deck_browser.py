@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOTS, run_sphinx
 
 from coursekit.config import SLIDE_HEIGHT, default
-from coursekit.tools.browser import browser_page, chromium_path
+from coursekit.tools.browser import browser_page, chromium_path, shared_browser
 from coursekit.tools.handout import page_count, print_deck
 from coursekit.tools.slidecheck import run_check, wait_until_settled
 
@@ -20,6 +20,13 @@ pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Chromium is not
 
 BODY_FLOOR = default("coursekit_body_font_floor")
 CODE_FLOOR = default("coursekit_code_font_floor")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_browser():
+    """Every page of this module in one Chromium, each in a context of its own."""
+    with shared_browser():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -258,3 +265,24 @@ def test_speaker_view_follows_the_fragments(app):
         page.keyboard.press("ArrowRight")
         frames_show("[false,true,true,true]", "[false,false,true,true]")
         assert requests.blocked == []
+
+
+def test_pages_share_one_browser_but_not_their_storage_or_network_rule(tmp_path):
+    """Under shared_browser (this module's), each page has a context of its own:
+    what one page stores is not seen by the next, and a popup's requests are
+    checked as its opener's are."""
+    page_file = tmp_path / "page.html"
+    page_file.write_text("<p>page</p>", encoding="utf-8")
+    with browser_page() as (first, _):
+        first.goto(page_file.as_uri())
+        first.evaluate("() => localStorage.setItem('kept', 'yes')")
+        assert first.evaluate("() => localStorage.getItem('kept')") == "yes"
+        with browser_page() as (second, requests):
+            assert second.context is not first.context
+            assert second.context.browser is first.context.browser
+            second.goto(page_file.as_uri())
+            assert second.evaluate("() => localStorage.getItem('kept')") is None
+            with second.expect_popup() as popup_info:
+                second.evaluate("() => window.open('https://example.org/away.png')")
+            popup_info.value.wait_for_load_state()
+            assert requests.blocked == ["https://example.org/away.png"]

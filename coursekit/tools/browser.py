@@ -45,19 +45,45 @@ class Requests:
     blocked: list[str] = field(default_factory=list)
 
 
-@contextmanager
-def browser_page(width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT):
-    """Yield (page, requests): a page of the given size whose network is blocked.
+#: The browser that :func:`browser_page` opens its pages in, while
+#: :func:`shared_browser` holds one (else each page launches its own).
+_SHARED: list = []
 
-    By default the window is the size of a slide, so that the deck is shown at scale 1.
-    """
-    from playwright.sync_api import sync_playwright
 
+def _launch(playwright):
     executable = chromium_path()
     if executable is None:
         raise RuntimeError(
             "Chromium is not installed: apt-get install -y chromium fonts-noto-color-emoji"
         )
+    return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def shared_browser():
+    """One Chromium for every :func:`browser_page` opened meanwhile (in this
+    thread): each page still gets a context of its own (no cookies, storage or
+    cache shared), without a browser launched per page (about a CPU-second)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        _SHARED.append(browser)
+        try:
+            yield browser
+        finally:
+            _SHARED.remove(browser)
+            browser.close()
+
+
+@contextmanager
+def browser_page(width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT):
+    """Yield (page, requests): a page of the given size whose network is blocked.
+
+    By default the window is the size of a slide, so that the deck is shown at scale 1.
+    The page lives in a browser context of its own, in the browser of
+    :func:`shared_browser` if one is held, else in a browser launched for it.
+    """
     requests = Requests()
 
     def route(route_, request) -> None:
@@ -68,13 +94,22 @@ def browser_page(width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT):
             requests.blocked.append(request.url)
             route_.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+    def open_page(browser):
+        context = browser.new_context(viewport={"width": width, "height": height})
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.route("**/*", route)
-            yield page, requests
+            context.route("**/*", route)  # the page's, and those it opens (speaker view)
+            yield context.new_page(), requests
+        finally:
+            context.close()
+
+    if _SHARED:
+        yield from open_page(_SHARED[-1])
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            yield from open_page(browser)
         finally:
             browser.close()
