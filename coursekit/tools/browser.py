@@ -39,10 +39,16 @@ def chromium_path() -> str | None:
 
 @dataclass
 class Requests:
-    """What the pages asked for."""
+    """What the pages asked for: the page's own requests (``local`` let through,
+    ``blocked`` refused), and every request that left the machine from any
+    page of its context (``offsite``: the page's blocked ones, and those of the
+    windows it opens, such as reveal.js's speaker view, which are seen but not
+    held: intercepting them too slows their frames enough that reveal.js's
+    speaker view misses its first state under load)."""
 
     local: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)
 
 
 #: The browser that :func:`browser_page` opens its pages in, while
@@ -94,11 +100,17 @@ def browser_page(width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT):
             requests.blocked.append(request.url)
             route_.abort()
 
+    def seen(request) -> None:
+        if not request.url.startswith(LOCAL_SCHEMES):
+            requests.offsite.append(request.url)
+
     def open_page(browser):
         context = browser.new_context(viewport={"width": width, "height": height})
         try:
-            context.route("**/*", route)  # the page's, and those it opens (speaker view)
-            yield context.new_page(), requests
+            context.on("request", seen)
+            page = context.new_page()
+            page.route("**/*", route)
+            yield page, requests
         finally:
             context.close()
 
