@@ -66,6 +66,22 @@ def test_programs_run_in_a_temporary_folder_and_figures_are_saved(tmp_path):
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in outcome.figures)
 
 
+def test_a_program_that_dies_leaves_no_working_folder_behind(tmp_path):
+    """Its temporary folder (and what it wrote there) goes, however the program ended."""
+    where = "import os\nprint(os.getcwd(), flush=True)\nopen('model.pt', 'w').write('x')\n"
+    jobs = [
+        Job("exit", where + "os._exit(0)\n", "exit.py"),  # no cleanup of its own
+        Job("ends", where, "ends.py"),
+    ]
+    with Scheduler(workers=2) as runner:
+        outcomes = runner.run(jobs, workdir=tmp_path)
+    assert [outcome.status for outcome in outcomes] == ["crash", "ok"]
+    for outcome in outcomes:
+        folder = Path(outcome.stdout.strip())
+        assert folder.name.startswith("coursekit-run-")
+        assert not folder.exists()
+
+
 def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
 
@@ -78,8 +94,11 @@ def wait_for(path: Path, seconds: float = 20) -> None:
 
 
 def test_closing_the_scheduler_kills_what_still_runs(tmp_path):
-    marker = tmp_path / "pid"
-    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+    marker, where = tmp_path / "pid", tmp_path / "cwd"
+    code = (
+        f"import os, time\nopen({str(where)!r}, 'w').write(os.getcwd())\n"
+        f"open({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+    )
     scheduler = Scheduler(workers=1)
     scheduler.submit(Job("sleeper", code, "sleeper.py", timeout=120))
     wait_for(marker)
@@ -89,6 +108,7 @@ def test_closing_the_scheduler_kills_what_still_runs(tmp_path):
     scheduler.close()  # an interrupted build
     assert time.monotonic() - started < 10
     assert not alive(pid)
+    assert not Path(where.read_text()).exists()  # nor its working folder
 
 
 def test_a_timeout_counts_the_programs_own_run_time(tmp_path):
@@ -172,8 +192,11 @@ def test_program_servers_are_forked_from_one_warm_zygote(tmp_path):
 def test_a_killed_client_takes_its_server_and_programs_along(tmp_path):
     """The connection is the server's lifeline: kill the scheduler's process
     (the client), and the forked server kills its running program and ends."""
-    marker = tmp_path / "pid"
-    code = f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+    marker, where = tmp_path / "pid", tmp_path / "cwd"
+    code = (
+        f"import os, time\nopen({str(where)!r}, 'w').write(os.getcwd())\n"
+        f"open({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+    )
     scheduler = Scheduler(1, ["numpy"])
     scheduler.submit(Job("sleeper", code, "sleeper.py", timeout=120), tmp_path / "run")
     deadline = time.monotonic() + 30

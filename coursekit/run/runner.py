@@ -37,6 +37,8 @@ NOISE_PREFIXES = ("USDT:",)
 MAX_OUTPUT = 200_000
 #: The device recorded when CUDA is not available.
 DEFAULT_DEVICE = "cpu"
+#: The name of a program's working folder, in the system's temporary folder.
+WORKDIR_PREFIX = "coursekit-run-"
 
 
 def fake_gpu() -> str:
@@ -227,18 +229,19 @@ def cell_folder(out: Path, index: int) -> Path:
     return out / f"cell-{index:02d}"
 
 
-def run_child(job: Job, outdir: str) -> None:
+def run_child(job: Job, outdir: str, workdir: str | None = None) -> None:
     """Body of a forked child: run a job's cells and write their results into ``outdir``.
 
-    Each cell writes ``cell-NN/`` (its streams, its figures, ``result.json``)
-    as soon as it ends, so a session cut short keeps what its cells did; the
-    job's own ``result.json`` is written last.
+    The program runs in ``workdir``, an empty folder (a new temporary one if
+    None), removed at the end. Each cell writes ``cell-NN/`` (its streams,
+    its figures, ``result.json``) as soon as it ends, so a session cut short
+    keeps what its cells did; the job's own ``result.json`` is written last.
     """
     from coursekit.run.cell import Notebook
     from coursekit.run.sandbox import NetworkCut, mirror
 
     out = Path(outdir)
-    workdir = tempfile.mkdtemp(prefix="coursekit-run-")
+    workdir = workdir or tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
     os.chdir(workdir)
     if job.data and Path(job.data).is_dir():
         mirror(Path(job.data), Path(workdir) / "data")

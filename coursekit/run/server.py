@@ -28,13 +28,15 @@ import importlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import traceback
 
 from coursekit.run.forkserver import die_with_parent
-from coursekit.run.runner import Job, run_child
+from coursekit.run.runner import WORKDIR_PREFIX, Job, run_child
 
 
 def preload(modules: list[str]) -> list[str]:
@@ -92,8 +94,9 @@ def warm_up_drawing() -> None:
     plt.close(figure)
 
 
-def fork_child(job: Job, folder: str, private_fd: int) -> int:
-    """Fork a child that runs ``job`` into ``folder``; returns its pid.
+def fork_child(job: Job, folder: str, private_fd: int, workdir: str) -> int:
+    """Fork a child that runs ``job`` in ``workdir``, its results into ``folder``;
+    returns its pid.
 
     ``private_fd`` (the server's channel to the build) is closed in the child.
     The server's objects are frozen first (see :func:`forkserver.serve`).
@@ -114,7 +117,7 @@ def fork_child(job: Job, folder: str, private_fd: int) -> int:
         os.dup2(devnull, 0)
         os.close(devnull)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        run_child(job, folder)
+        run_child(job, folder, workdir)
     except BaseException:
         with contextlib.suppress(Exception):
             traceback.print_exc()
@@ -130,7 +133,8 @@ class Server:
         self.workers = max(1, workers)
         self.out = out
         self.queue: list[tuple[float, int, Job, str]] = []
-        self.running: dict[int, tuple[Job, str, float]] = {}
+        #: pid -> (job, results folder, start, working folder)
+        self.running: dict[int, tuple[Job, str, float, str]] = {}
         self.serial = 0
         #: The most children that ran at once (reported to the build).
         self.most_at_once = 0
@@ -149,13 +153,16 @@ class Server:
     def start_what_fits(self) -> None:
         while self.queue and len(self.running) < self.workers:
             _, _, job, folder = heapq.heappop(self.queue)
-            pid = fork_child(job, folder, self.out.fileno())
-            self.running[pid] = (job, folder, time.monotonic())
+            # Made here, removed here once the child is reaped: a child that is
+            # killed, or ends with os._exit, cannot leave its files behind.
+            workdir = tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
+            pid = fork_child(job, folder, self.out.fileno(), workdir)
+            self.running[pid] = (job, folder, time.monotonic(), workdir)
             self.most_at_once = max(self.most_at_once, len(self.running))
 
     def reap(self) -> None:
         now = time.monotonic()
-        for pid, (job, folder, started) in list(self.running.items()):
+        for pid, (job, folder, started, workdir) in list(self.running.items()):
             timed_out = None
             done, status = os.waitpid(pid, os.WNOHANG)
             if not done and now - started > job.limit:
@@ -166,6 +173,7 @@ class Server:
             if not done:
                 continue
             del self.running[pid]
+            shutil.rmtree(workdir, ignore_errors=True)
             self.say(
                 {
                     "key": job.key,
@@ -177,11 +185,12 @@ class Server:
             )
 
     def kill_all(self) -> None:
-        for pid in self.running:
+        for pid, (*_, workdir) in self.running.items():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+            shutil.rmtree(workdir, ignore_errors=True)
         self.running.clear()
 
     def serve(self, stdin_fd: int) -> None:
