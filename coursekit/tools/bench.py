@@ -116,7 +116,8 @@ for path in sys.argv[2:]:
         except SyntaxError:
             pass  # an exercise skeleton, or IPython syntax: the build does not time it either
     programs.append((figure, compiled))
-out = os.path.join(tempfile.mkdtemp(), "figure.png")
+scratch = tempfile.TemporaryDirectory()
+out = os.path.join(scratch.name, "figure.png")
 start = time.perf_counter()
 for figure, cells in programs:
     sys.argv = ["figure.py", out]
@@ -161,10 +162,10 @@ def busy():
     with open("/proc/stat") as stat:
         fields = [int(x) for x in stat.readline().split()[1:]]
     return (sum(fields) - fields[3] - fields[4]) / 100
-with Scheduler(preload=PRELOAD) as runner:
-    runner.run([Job("warm", "pass")], Path(tempfile.mkdtemp()))
+with Scheduler(preload=PRELOAD) as runner, tempfile.TemporaryDirectory() as results:
+    runner.run([Job("warm", "pass")], Path(results))
     before = busy()
-    runner.run([Job(f"job{n}", "pass") for n in range(40)], Path(tempfile.mkdtemp()))
+    runner.run([Job(f"job{n}", "pass") for n in range(40)], Path(results))
     print((busy() - before) / 40)
 """
 )
