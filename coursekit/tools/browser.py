@@ -2,13 +2,15 @@
 
 Every request the pages make is recorded; anything that is not ``file://``
 (or ``data:``/``blob:``) is refused and counted, so a deck that would need
-the network shows it.
+the network shows it. The windows a page opens (the speaker view) are
+watched too: what they ask of the network is counted.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,9 +53,10 @@ class Requests:
     offsite: list[str] = field(default_factory=list)
 
 
-#: The browser that :func:`browser_page` opens its pages in, while
+#: Per thread (Playwright's objects belong to the thread that made them): the
+#: browser that :func:`browser_page` opens its pages in while
 #: :func:`shared_browser` holds one (else each page launches its own).
-_SHARED: list = []
+_SHARED = threading.local()
 
 
 def _launch(playwright):
@@ -74,11 +77,12 @@ def shared_browser():
 
     with sync_playwright() as playwright:
         browser = _launch(playwright)
-        _SHARED.append(browser)
+        held = getattr(_SHARED, "browser", None)
+        _SHARED.browser = browser
         try:
             yield browser
         finally:
-            _SHARED.remove(browser)
+            _SHARED.browser = held
             browser.close()
 
 
@@ -114,8 +118,9 @@ def browser_page(width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT):
         finally:
             context.close()
 
-    if _SHARED:
-        yield from open_page(_SHARED[-1])
+    shared = getattr(_SHARED, "browser", None)
+    if shared is not None:
+        yield from open_page(shared)
         return
     from playwright.sync_api import sync_playwright
 
