@@ -2,7 +2,8 @@
 
 A job is one program, or the cells of one page run in order in one namespace
 (a session, as in the learners' notebook; :mod:`coursekit.run.cell` runs each
-cell). The child gets its own temporary working directory, no network and the
+cell). The child runs in the working directory its server made for it (and
+removes once the child is gone: :mod:`coursekit.run.server`), with no network and the
 course's data as ``./data`` (:mod:`coursekit.run.sandbox`), each cell's output
 captured at the file-descriptor level and its figures saved where
 ``plt.show()`` is called or when the cell ends.
@@ -19,10 +20,8 @@ import contextlib
 import ctypes
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,8 +36,6 @@ NOISE_PREFIXES = ("USDT:",)
 MAX_OUTPUT = 200_000
 #: The device recorded when CUDA is not available.
 DEFAULT_DEVICE = "cpu"
-#: The name of a program's working folder, in the system's temporary folder.
-WORKDIR_PREFIX = "coursekit-run-"
 
 
 def fake_gpu() -> str:
@@ -229,19 +226,18 @@ def cell_folder(out: Path, index: int) -> Path:
     return out / f"cell-{index:02d}"
 
 
-def run_child(job: Job, outdir: str, workdir: str | None = None) -> None:
-    """Body of a forked child: run a job's cells and write their results into ``outdir``.
+def run_child(job: Job, outdir: str, workdir: str) -> None:
+    """Body of a forked child: run a job's cells in ``workdir`` (an empty
+    folder, the server's to remove) and write their results into ``outdir``.
 
-    The program runs in ``workdir``, an empty folder (a new temporary one if
-    None), removed at the end. Each cell writes ``cell-NN/`` (its streams,
-    its figures, ``result.json``) as soon as it ends, so a session cut short
-    keeps what its cells did; the job's own ``result.json`` is written last.
+    Each cell writes ``cell-NN/`` (its streams, its figures, ``result.json``)
+    as soon as it ends, so a session cut short keeps what its cells did; the
+    job's own ``result.json`` is written last.
     """
     from coursekit.run.cell import Notebook
     from coursekit.run.sandbox import NetworkCut, mirror
 
     out = Path(outdir)
-    workdir = workdir or tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
     os.chdir(workdir)
     if job.data and Path(job.data).is_dir():
         mirror(Path(job.data), Path(workdir) / "data")
@@ -310,7 +306,6 @@ def run_child(job: Job, outdir: str, workdir: str | None = None) -> None:
         "value_errors": value_errors,
     }
     (out / "result.json").write_text(json.dumps(summary), encoding="utf-8")
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _read_output(path: Path) -> tuple[str, int | None]:

@@ -36,7 +36,7 @@ import time
 import traceback
 
 from coursekit.run.forkserver import die_with_parent
-from coursekit.run.runner import WORKDIR_PREFIX, Job, run_child
+from coursekit.run.runner import Job, run_child
 
 
 def preload(modules: list[str]) -> list[str]:
@@ -155,7 +155,7 @@ class Server:
             _, _, job, folder = heapq.heappop(self.queue)
             # Made here, removed here once the child is reaped: a child that is
             # killed, or ends with os._exit, cannot leave its files behind.
-            workdir = tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
+            workdir = tempfile.mkdtemp(prefix="coursekit-run-")
             pid = fork_child(job, folder, self.out.fileno(), workdir)
             self.running[pid] = (job, folder, time.monotonic(), workdir)
             self.most_at_once = max(self.most_at_once, len(self.running))
